@@ -1,0 +1,87 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Every target of ours treats warnings as errors; dependencies are built with their own settings.
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "tierflow",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tierflow", targets: ["tierflow"]),
+        .library(name: "TierflowCore", targets: ["TierflowCore"]),
+        .library(name: "TierflowAMQP", targets: ["TierflowAMQP"]),
+        .library(name: "TierflowPostgres", targets: ["TierflowPostgres"]),
+        .library(name: "TierflowHTTP", targets: ["TierflowHTTP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries, through pkg-config and Debian's -dev packages.
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Typed wrappers for variadic C functions.
+        .target(name: "CTierflowShim", dependencies: ["CRabbitMQ", "CCurl"]),
+
+        // Libraries.
+        .target(
+            name: "TierflowCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TierflowAMQP",
+            dependencies: [
+                "TierflowCore", "CRabbitMQ", "CTierflowShim",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TierflowPostgres",
+            dependencies: [
+                "TierflowCore", "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TierflowHTTP",
+            dependencies: [
+                "TierflowCore", "CCurl", "CTierflowShim",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Executables: argument parsing only.
+        .executableTarget(
+            name: "tierflow",
+            dependencies: [
+                "TierflowCore", "TierflowAMQP", "TierflowPostgres", "TierflowHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Tests.
+        .testTarget(name: "TierflowCoreTests", dependencies: ["TierflowCore"], swiftSettings: strict),
+        .testTarget(name: "TierflowAMQPTests", dependencies: ["TierflowAMQP"], swiftSettings: strict),
+        .testTarget(name: "TierflowPostgresTests", dependencies: ["TierflowPostgres"], swiftSettings: strict),
+        .testTarget(name: "TierflowHTTPTests", dependencies: ["TierflowHTTP"], swiftSettings: strict),
+    ]
+)
