@@ -1,0 +1,144 @@
+/// Where the broker is and how workers talk to it.
+public struct BrokerConfig: Sendable, Hashable {
+    /// The workers' (least-privilege) connection.
+    public var url: ConnectionURL
+    /// The connection that declares topology.
+    public var adminURL: ConnectionURL
+    public var heartbeatSeconds: Int
+    /// Publishes awaiting a broker confirm at once, per connection.
+    public var confirmWindow: Int
+
+    init(_ node: ConfigNode) throws(ConfigError) {
+        try node.keys(allowed: ["url", "admin_url", "heartbeat_seconds", "confirm_window"])
+        url = ConnectionURL(try node.required("url").string())
+        adminURL = ConnectionURL(try node.optional("admin_url")?.string() ?? url.value)
+        for (key, value) in [("url", url), ("admin_url", adminURL)] where !value.value.hasPrefix("amqp://") {
+            throw node[key].error(.invalidValue, "expected an amqp:// URL, got \"\(value)\"")
+        }
+        heartbeatSeconds = try node.optional("heartbeat_seconds")?.int(in: 0...3600) ?? 30
+        confirmWindow = try node.optional("confirm_window")?.int(in: 1...65_535) ?? 256
+    }
+}
+
+/// Where the database is.
+public struct DatabaseConfig: Sendable, Hashable {
+    /// The workers' (least-privilege) connection.
+    public var url: ConnectionURL
+    /// The schema owner's connection, used by `tierflow migrate`.
+    public var ownerURL: ConnectionURL
+    /// Most hop writes committed in one transaction.
+    public var maxBatch: Int
+
+    init(_ node: ConfigNode) throws(ConfigError) {
+        try node.keys(allowed: ["url", "owner_url", "max_batch"])
+        url = ConnectionURL(try node.required("url").string())
+        ownerURL = ConnectionURL(try node.optional("owner_url")?.string() ?? url.value)
+        for (key, value) in [("url", url), ("owner_url", ownerURL)]
+        where !(value.value.hasPrefix("postgresql://") || value.value.hasPrefix("postgres://")) {
+            throw node[key].error(.invalidValue, "expected a postgresql:// URL, got \"\(value)\"")
+        }
+        maxBatch = try node.optional("max_batch")?.int(in: 1...10_000) ?? 500
+    }
+}
+
+/// Settings shared by every work queue.
+public struct QueueConfig: Sendable, Hashable {
+    public var prefetch: Int
+    /// Deliveries of one message before the broker dead-letters it (quorum `x-delivery-limit`).
+    public var deliveryLimit: Int
+    /// Messages larger than this are dead-lettered with a reason.
+    public var maxMessageBytes: Int
+
+    init(_ node: ConfigNode?) throws(ConfigError) {
+        prefetch = 64
+        deliveryLimit = 5
+        maxMessageBytes = 1 << 20
+        guard let node else { return }
+        try node.keys(allowed: ["prefetch", "delivery_limit", "max_message_bytes"])
+        prefetch = try node.optional("prefetch")?.int(in: 1...65_535) ?? prefetch
+        deliveryLimit = try node.optional("delivery_limit")?.int(in: 1...1000) ?? deliveryLimit
+        maxMessageBytes = try node.optional("max_message_bytes")?.int(in: 1024...(128 << 20)) ?? maxMessageBytes
+    }
+}
+
+/// How queries enter the pipeline.
+public struct IngestConfig: Sendable, Hashable {
+    public var exchange: String
+    public var defaultDeadlineSeconds: Double
+    /// Repeats of one fault on one asset within this window share one diagnosis.
+    public var floodWindowSeconds: Double
+
+    init(_ node: ConfigNode?) throws(ConfigError) {
+        exchange = "tierflow.ingest"
+        defaultDeadlineSeconds = 120
+        floodWindowSeconds = 60
+        guard let node else { return }
+        try node.keys(allowed: ["exchange", "default_deadline_seconds", "flood_window_seconds"])
+        exchange = try node.optional("exchange")?.string() ?? exchange
+        defaultDeadlineSeconds = try node.optional("default_deadline_seconds")?.double(in: 0.1...86_400) ?? defaultDeadlineSeconds
+        floodWindowSeconds = try node.optional("flood_window_seconds")?.double(in: 0...86_400) ?? floodWindowSeconds
+    }
+}
+
+/// Where final results are published.
+public struct ResultsConfig: Sendable, Hashable {
+    public var exchange: String
+
+    init(_ node: ConfigNode?) throws(ConfigError) {
+        exchange = "tierflow.results"
+        guard let node else { return }
+        try node.keys(allowed: ["exchange"])
+        exchange = try node.optional("exchange")?.string() ?? exchange
+    }
+}
+
+/// The knowledge-base and cache layer.
+public struct Layer0Config: Sendable, Hashable {
+    public var enabled: Bool
+    public var similarityThreshold: Double
+
+    init(_ node: ConfigNode?) throws(ConfigError) {
+        enabled = true
+        similarityThreshold = 0.95
+        guard let node else { return }
+        try node.keys(allowed: ["enabled", "similarity_threshold"])
+        enabled = try node.optional("enabled")?.bool() ?? enabled
+        similarityThreshold = try node.optional("similarity_threshold")?.double(in: 0...1) ?? similarityThreshold
+    }
+}
+
+/// How the router picks a start tier.
+public struct RouterConfig: Sendable, Hashable {
+    public var kind: String
+    /// The cheapest tier whose estimated success clears this is chosen.
+    public var qualityTarget: Double
+    public var dailyBudgetUSD: Double
+    /// Critical alarms never start below this tier (nil: no floor).
+    public var criticalStartTier: String?
+
+    init(_ node: ConfigNode?) throws(ConfigError) {
+        kind = "transparent"
+        qualityTarget = 0.75
+        dailyBudgetUSD = 0
+        criticalStartTier = nil
+        guard let node else { return }
+        try node.keys(allowed: ["kind", "quality_target", "daily_budget_usd", "critical_start_tier"])
+        kind = try node.optional("kind")?.choice(["transparent", "learned"]) ?? kind
+        qualityTarget = try node.optional("quality_target")?.double(in: 0...1) ?? qualityTarget
+        dailyBudgetUSD = try node.optional("daily_budget_usd")?.double(in: 0...1_000_000_000) ?? dailyBudgetUSD
+        criticalStartTier = try node.optional("critical_start_tier")?.string()
+    }
+}
+
+/// How answers are judged.
+public struct EvaluatorConfig: Sendable, Hashable {
+    /// Spend cap per query: once reached the chain ends with the best answer so far.
+    public var maxCostPerQueryUSD: Double
+
+    init(_ node: ConfigNode?) throws(ConfigError) {
+        maxCostPerQueryUSD = 0.05
+        guard let node else { return }
+        try node.keys(allowed: ["max_cost_per_query_usd"])
+        maxCostPerQueryUSD = try node.optional("max_cost_per_query_usd")?.double(in: 0...1_000_000) ?? maxCostPerQueryUSD
+    }
+}
