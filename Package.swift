@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "TierflowAMQP", targets: ["TierflowAMQP"]),
         .library(name: "TierflowPostgres", targets: ["TierflowPostgres"]),
         .library(name: "TierflowHTTP", targets: ["TierflowHTTP"]),
+        .library(name: "TierflowPipeline", targets: ["TierflowPipeline"]),
+        .library(name: "TierflowServices", targets: ["TierflowServices"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -65,6 +67,26 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Decisions of each stage, free of queues and databases: ingest, Layer 0, router, backends, evaluator.
+        .target(
+            name: "TierflowPipeline",
+            dependencies: [
+                "TierflowCore", "TierflowHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The stages as services: consume, decide, log the hop, publish, acknowledge.
+        .target(
+            name: "TierflowServices",
+            dependencies: [
+                "TierflowCore", "TierflowPipeline", "TierflowAMQP", "TierflowPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
         // Executables: argument parsing only.
         .executableTarget(
             name: "tierflow",
@@ -83,5 +105,7 @@ let package = Package(
         .testTarget(name: "TierflowAMQPTests", dependencies: ["TierflowAMQP"], swiftSettings: strict),
         .testTarget(name: "TierflowPostgresTests", dependencies: ["TierflowPostgres"], swiftSettings: strict),
         .testTarget(name: "TierflowHTTPTests", dependencies: ["TierflowHTTP"], swiftSettings: strict),
+        .testTarget(name: "TierflowPipelineTests", dependencies: ["TierflowPipeline"], swiftSettings: strict),
+        .testTarget(name: "TierflowServicesTests", dependencies: ["TierflowServices"], swiftSettings: strict),
     ]
 )

@@ -105,12 +105,23 @@ struct EnvelopeCodecTests {
         #expect(missing.reason == "source: required field is missing")
 
         let text = String(decoding: codec.encode(Self.sampleEnvelope()), as: UTF8.self)
-            .replacingOccurrences(of: "\"severity\":\"high\"", with: "\"severity\":3")
+            .replacingOccurrences(of: "\"severity\":\"high\"", with: "\"severity\":true")
         let mistyped = try #require(rejectionOf(Array(text.utf8)))
         #expect(mistyped.reason == "payload.event.severity: expected text")
 
         let badKind = text.replacingOccurrences(of: "\"kind\":\"fault_event\"", with: "\"kind\":\"fax\"")
         #expect(rejectionOf(Array(badKind.utf8))?.reason.contains("unknown payload kind \"fax\"") == true)
+    }
+
+    @Test func severityAcceptsSynonymsAndNumbers() throws {
+        let decode = { (value: String) throws(MessageRejection) -> FaultEvent.Severity in
+            try codec.decode(FaultEvent.self, from: Array(#"{"event_id":"e","site":"s","asset":"a","message":"m","severity":\#(value)}"#.utf8)).severity
+        }
+        #expect(try decode("\"ALARM\"") == .high)
+        #expect(try decode("\"Warning\"") == .medium)
+        #expect(try decode("4") == .critical)
+        #expect(throws: MessageRejection.self) { try decode("9") }
+        #expect(throws: MessageRejection.self) { try decode("\"purple\"") }
     }
 
     @Test func stableHashIsStableAndSeparatesParts() {

@@ -25,6 +25,36 @@ public struct FaultEvent: Codable, Sendable, Hashable {
 
         var rank: Int { Self.allCases.firstIndex(of: self)! }
         public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+
+        /// Reads the names above in any case, common SCADA synonyms, or a number 0 (info) to 4 (critical).
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Int.self) {
+                guard let severity = Self.allCases.dropFirst(max(0, number)).first, number >= 0 else {
+                    throw DecodingError.dataCorruptedError(in: container, debugDescription: "severity \(number) is outside 0...4")
+                }
+                self = severity
+                return
+            }
+            let text = try container.decode(String.self)
+            guard let severity = Self(name: text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "unknown severity \"\(text)\" (expected info, low, medium, high or critical)")
+            }
+            self = severity
+        }
+
+        /// A severity from its name or a common synonym (`warning`, `alarm`, `emergency`, …).
+        public init?(name: String) {
+            switch name.lowercased() {
+            case "info", "information", "informational", "notice": self = .info
+            case "low", "minor": self = .low
+            case "medium", "warning", "warn", "moderate": self = .medium
+            case "high", "major", "alarm", "error": self = .high
+            case "critical", "emergency", "urgent", "fatal": self = .critical
+            default: return nil
+            }
+        }
     }
 
     public init(

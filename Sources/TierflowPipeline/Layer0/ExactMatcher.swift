@@ -1,0 +1,78 @@
+import Foundation
+import TierflowCore
+
+/// Layer 0's first matcher: exact agreement, never similarity.
+///
+/// A fault event hits an entry whose fault code equals the event's (case-insensitive) and whose asset
+/// class, when the entry names one, equals the event's; an entry naming a PLC tag also needs the same
+/// tag. A chat question hits an entry whose question is the same after case and white-space folding.
+/// Expired entries never hit. When several entries match, the most specific one (asset class, tag) wins.
+public struct ExactMatcher: Sendable {
+    private var byFaultCode: [String: [KnowledgeEntry]] = [:]
+    private var byQuestion: [String: KnowledgeEntry] = [:]
+
+    /// Number of entries indexed.
+    public private(set) var count = 0
+
+    public init(entries: [KnowledgeEntry] = []) {
+        for entry in entries { insert(entry) }
+    }
+
+    /// Adds or replaces (by key) one entry.
+    public mutating func insert(_ entry: KnowledgeEntry) {
+        remove(key: entry.key)
+        count += 1
+        if let code = entry.faultCode.map(Self.fold), !code.isEmpty {
+            byFaultCode[code, default: []].append(entry)
+        } else {
+            byQuestion[Self.normalise(entry.question)] = entry
+        }
+    }
+
+    /// Removes the entry with `key`, if present.
+    public mutating func remove(key: String) {
+        for (code, entries) in byFaultCode where entries.contains(where: { $0.key == key }) {
+            let kept = entries.filter { $0.key != key }
+            byFaultCode[code] = kept.isEmpty ? nil : kept
+            count -= 1
+            return
+        }
+        if let question = byQuestion.first(where: { $0.value.key == key })?.key {
+            byQuestion[question] = nil
+            count -= 1
+        }
+    }
+
+    /// The entry that answers `payload` at `now`, or nil.
+    public func match(_ payload: QueryPayload, now: Date) -> KnowledgeEntry? {
+        switch payload {
+        case .faultEvent(let event):
+            guard let code = event.faultCode.map(Self.fold), let candidates = byFaultCode[code] else { return nil }
+            let eventClass = event.assetClass.map(Self.fold)
+            let eventTag = event.tag.map(Self.fold)
+            return candidates
+                .filter { entry in
+                    entry.isValid(at: now)
+                        && (entry.assetClass.map { Self.fold($0) == eventClass } ?? true)
+                        && (entry.tag.map { Self.fold($0) == eventTag } ?? true)
+                }
+                .max { Self.specificity($0) < Self.specificity($1) }
+        case .chat(let chat):
+            guard let entry = byQuestion[Self.normalise(chat.question)], entry.isValid(at: now) else { return nil }
+            return entry
+        }
+    }
+
+    private static func specificity(_ entry: KnowledgeEntry) -> Int {
+        (entry.assetClass == nil ? 0 : 2) + (entry.tag == nil ? 0 : 1)
+    }
+
+    static func fold(_ text: String) -> String {
+        text.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
+    static func normalise(_ text: String) -> String {
+        text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+            .trimmingCharacters(in: CharacterSet(charactersIn: "?!. "))
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import TierflowCore
+
+/// A rule-based scorer whose every estimate can be explained.
+///
+/// It rates a query's difficulty d in [0, 1] from visible features — prompt length, numbers and
+/// code, reasoning words (why, explain, compare, calculate), conversation turns, and for alarms the
+/// severity and whether a fault code identifies the fault — and gives tier k (cheapest = 0, of n) the
+/// estimate `sigmoid(8 · (capability_k − d))` with capability spread evenly from 0.55 to 0.95.
+public struct TransparentScorer: TierScorer {
+    public let name = "transparent"
+
+    public init() {}
+
+    public func estimates(for envelope: QueryEnvelope, tiers: [TierConfig]) -> [Double] {
+        let difficulty = Self.difficulty(of: envelope.payload)
+        let count = tiers.count
+        return tiers.indices.map { index in
+            let capability = count == 1 ? 0.95 : 0.55 + 0.4 * Double(index) / Double(count - 1)
+            return 1 / (1 + exp(-8 * (capability - difficulty)))
+        }
+    }
+
+    /// The difficulty of a query in [0, 1].
+    public static func difficulty(of payload: QueryPayload) -> Double {
+        switch payload {
+        case .faultEvent(let event):
+            var d = 0.25
+            if event.faultCode == nil { d += 0.15 }
+            switch event.severity {
+            case .critical: d += 0.35
+            case .high: d += 0.2
+            case .medium: d += 0.1
+            case .low, .info: break
+            }
+            if (event.values?.count ?? 0) > 3 { d += 0.1 }
+            return min(1, d + textDifficulty(event.message) * 0.3)
+        case .chat(let chat):
+            let turns = Double(chat.messages.filter { $0.role == "user" }.count)
+            return min(1, textDifficulty(chat.question) + min(0.2, 0.05 * (turns - 1)))
+        }
+    }
+
+    static let reasoningWords: Set<String> = [
+        "why", "explain", "compare", "calculate", "derive", "prove", "design", "analyse", "analyze", "evaluate",
+        "optimise", "optimize", "trade-off", "tradeoff", "root", "cause", "plan", "estimate",
+    ]
+
+    static func textDifficulty(_ text: String) -> Double {
+        let words = text.lowercased().split { !$0.isLetter && !$0.isNumber && $0 != "-" }
+        let length = min(1, Double(words.count) / 150)
+        let reasoning = min(1, Double(words.filter { reasoningWords.contains(String($0)) }.count) / 3)
+        let numbers = min(1, Double(words.filter { $0.first?.isNumber == true }.count) / 8)
+        let code = text.contains("```") || text.contains("{") || text.contains("def ") ? 1.0 : 0.0
+        return min(1, 0.15 + 0.3 * length + 0.3 * reasoning + 0.15 * numbers + 0.15 * code)
+    }
+}
