@@ -2,5 +2,9 @@ import ArgumentParser
 
 @main
 struct Tierflow: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Tierflow: cost-aware multi-tier LLM query pipeline.")
+    static let configuration = CommandConfiguration(
+        commandName: "tierflow",
+        abstract: "Tierflow: answer LLM queries at the lowest cost that still gives a good answer.",
+        subcommands: [ConfigCommand.self]
+    )
 }

@@ -30,9 +30,9 @@ public struct PipelineConfig: Sendable, Hashable {
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> PipelineConfig {
-        let name = (path as NSString).lastPathComponent
+        let name = path
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(code: .unreadableFile, file: path, line: nil, key: "", message: "cannot read the file")
+            throw ConfigError(code: .unreadableFile, file: path, line: nil, key: "", message: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(code: .unreadableFile, file: name, line: nil, key: "", message: "the file is not UTF-8 text")
