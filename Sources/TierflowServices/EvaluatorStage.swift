@@ -1,0 +1,73 @@
+import Foundation
+import TierflowCore
+import TierflowPipeline
+import TierflowPostgres
+
+/// Scores each answer and either makes it the result or sends the query to the next tier.
+public struct EvaluatorStage: StageHandler {
+    public let stage = "evaluator"
+    let scorer = ConfidenceScorer()
+    let policy: EscalationPolicy
+    let tiers: [TierConfig]
+    let topology: PipelineTopology
+    let codec: EnvelopeCodec
+    let stamp: HopStamp
+
+    public init(config: PipelineConfig) {
+        policy = EscalationPolicy(config: config)
+        tiers = config.tiers
+        topology = PipelineTopology(config: config)
+        codec = EnvelopeCodec(maxMessageBytes: config.queues.maxMessageBytes)
+        stamp = HopStamp(stage: "evaluator")
+    }
+
+    public func handle(_ message: IncomingMessage) async throws -> StageOutcome {
+        let started = Date()
+        var envelope: QueryEnvelope
+        do {
+            envelope = try codec.decodeEnvelope(message.body)
+        } catch {
+            return .rejected(error)
+        }
+        guard let last = envelope.history.indices.last, let tierName = envelope.tier,
+            envelope.history[last].tier == tierName
+        else {
+            return .rejected(MessageRejection(.invalidField, "history: the evaluator needs the answer of tier \"\(envelope.tier ?? "none")\" last"))
+        }
+        let assessment = scorer.assess(envelope.history[last])
+        envelope.history[last].confidence = assessment.confidence
+        let decision = policy.decide(tier: tierName, confidence: assessment.confidence, envelope: envelope, now: started)
+        let detail = codec.jsonText(assessment.signals)
+
+        switch decision {
+        case .escalate(let next):
+            envelope.history[last].decision = "escalated"
+            let hop = stamp.hop(
+                envelope.id, stage: "evaluator", tier: tierName, attempt: envelope.attempt, started: started,
+                decision: "escalate:\(next)", score: assessment.confidence, detail: detail)
+            envelope.tier = next
+            envelope.attempt += 1
+            let publication = Publication(
+                exchange: PipelineTopology.workExchange, routingKey: PipelineTopology.tierKey(next),
+                body: codec.encode(envelope), messageId: "\(envelope.id)/tier/\(next)/\(envelope.attempt)", type: "envelope")
+            return StageOutcome(writes: [HopWrite(hop: hop)], publications: [publication])
+
+        case .accept, .finalise:
+            let accepted = decision == .accept
+            envelope.history[last].decision = accepted ? "accepted" : "final"
+            let chosen = accepted ? envelope.history[last] : (EscalationPolicy.bestAttempt(in: envelope.history) ?? envelope.history[last])
+            let layer = (tiers.firstIndex { $0.name == chosen.tier } ?? tiers.count - 1) + 1
+            let endedBy: String
+            if case .finalise(let reason) = decision { endedBy = reason } else { endedBy = "accepted" }
+            let result = ResultMessage(
+                envelope: envelope, layer: layer, attempt: chosen, answer: chosen.answer, endedBy: endedBy,
+                lowConfidence: !accepted, now: Date())
+            let final = ResultPublications(topology: topology, codec: codec, stamp: stamp)
+                .finalise(result, envelope: envelope, started: started)
+            let hop = stamp.hop(
+                envelope.id, stage: "evaluator", tier: tierName, attempt: envelope.attempt, started: started,
+                decision: accepted ? "accept" : "finalise:\(endedBy)", score: assessment.confidence, detail: detail)
+            return StageOutcome(writes: [HopWrite(hop: hop), final.write], publications: final.publications)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import TierflowCore
+import TierflowPipeline
+import TierflowPostgres
+
+/// Ingest and Layer 0: turns arrivals into queries and answers those the knowledge base is sure of.
+///
+/// For each arrival it logs an `ingest` hop on the arrival's own id and a `layer0` hop on the query
+/// (shared by every arrival of an alarm flood). A hit becomes the final result at layer 0, cost 0;
+/// a miss goes to the router. The `layer0` hop is the idempotency key: a repeated event or a later
+/// arrival of the same flood finds it taken and publishes nothing.
+public struct Layer0Stage: StageHandler {
+    public let stage = "layer0"
+    let decoder: IngestDecoder
+    let knowledge: KnowledgeBase
+    let enabled: Bool
+    let topology: PipelineTopology
+    let codec: EnvelopeCodec
+    let stamp: HopStamp
+
+    public init(config: PipelineConfig, knowledge: KnowledgeBase) {
+        decoder = IngestDecoder(config: config)
+        self.knowledge = knowledge
+        enabled = config.layer0.enabled
+        topology = PipelineTopology(config: config)
+        codec = EnvelopeCodec(maxMessageBytes: config.queues.maxMessageBytes)
+        stamp = HopStamp(stage: "layer0")
+    }
+
+    public func handle(_ message: IncomingMessage) async throws -> StageOutcome {
+        let started = Date()
+        let ingested: IngestedQuery
+        do {
+            let metadata = IngestMetadata(
+                messageId: message.messageId, correlationId: message.correlationId, replyTo: message.replyTo,
+                type: message.type)
+            ingested = try decoder.decode(message.body, metadata: metadata, now: started)
+        } catch {
+            return .rejected(error)
+        }
+        let envelope = ingested.envelope
+        let shared = ingested.arrivalId != envelope.id
+
+        // The arrival: its own query row (linked to the flood's query) and its ingest hop.
+        let arrival = HopWrite(
+            hop: stamp.hop(
+                ingested.arrivalId, stage: "ingest", started: started, decision: shared ? "linked" : "accepted",
+                detail: shared ? codec.jsonText(["query_id": envelope.id]) : nil),
+            query: shared
+                ? envelope.queryRecord(codec: codec, eventId: envelope.eventId, coalescedInto: envelope.id, id: ingested.arrivalId)
+                : nil)
+        let queryRow = envelope.queryRecord(codec: codec, eventId: shared ? nil : envelope.eventId)
+
+        if enabled, let entry = knowledge.match(envelope.payload, now: started) {
+            let result = ResultMessage(
+                envelope: envelope, layer: 0, attempt: nil, answer: entry.answer, endedBy: "layer0", lowConfidence: false,
+                now: Date())
+            let final = ResultPublications(topology: topology, codec: codec, stamp: stamp)
+                .finalise(result, envelope: envelope, started: started)
+            let hit = HopWrite(
+                hop: stamp.hop(
+                    envelope.id, stage: "layer0", started: started, decision: "hit", score: 1,
+                    detail: codec.jsonText(["entry": entry.key, "kind": entry.kind])),
+                query: queryRow)
+            return StageOutcome(writes: [hit, arrival, final.write], publications: final.publications)
+        }
+
+        let body = codec.encode(envelope)
+        let miss = HopWrite(
+            hop: stamp.hop(envelope.id, stage: "layer0", started: started, decision: "miss"),
+            query: queryRow)
+        let next = Publication(
+            exchange: PipelineTopology.workExchange, routingKey: PipelineTopology.routerKey, body: body,
+            messageId: "\(envelope.id)/router", type: "envelope")
+        return StageOutcome(writes: [miss, arrival], publications: [next])
+    }
+}
