@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian machine or a developer's:
+#   installs and starts the project-local RabbitMQ and PostgreSQL (scripts/services.sh), migrates the
+#   database, builds every target (our targets treat warnings as errors) and runs every test, including
+#   the live suites against the real broker and database.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+scripts/services.sh start
+eval "$(scripts/services.sh env)"
+export TIERFLOW_LIVE_TESTS=1
+
+swift build --build-tests
+.build/debug/tierflow migrate --config pipeline.yaml
+swift test --skip-build "$@"
