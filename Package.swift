@@ -7,11 +7,22 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The thin worker executables: a `@main` command each.
+let workerDependencies: [Target.Dependency] = [
+    "TierflowCore", "TierflowPipeline", "TierflowServices", "TierflowCommandSupport",
+    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    .product(name: "Logging", package: "swift-log"),
+]
+
 let package = Package(
     name: "tierflow",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tierflow", targets: ["tierflow"]),
+        .executable(name: "tierflow-layer0", targets: ["tierflow-layer0"]),
+        .executable(name: "tierflow-router", targets: ["tierflow-router"]),
+        .executable(name: "tierflow-worker", targets: ["tierflow-worker"]),
+        .executable(name: "tierflow-evaluator", targets: ["tierflow-evaluator"]),
         .library(name: "TierflowCore", targets: ["TierflowCore"]),
         .library(name: "TierflowAMQP", targets: ["TierflowAMQP"]),
         .library(name: "TierflowPostgres", targets: ["TierflowPostgres"]),
@@ -87,18 +98,32 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // What every executable shares: options, logging, configuration loading.
+        .target(
+            name: "TierflowCommandSupport",
+            dependencies: [
+                "TierflowCore", "TierflowServices",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
         // Executables: argument parsing only.
         .executableTarget(
             name: "tierflow",
             dependencies: [
-                "TierflowCore", "TierflowAMQP", "TierflowPostgres", "TierflowHTTP",
+                "TierflowCore", "TierflowAMQP", "TierflowPostgres", "TierflowPipeline", "TierflowServices",
+                "TierflowCommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
+        .executableTarget(name: "tierflow-layer0", dependencies: workerDependencies, swiftSettings: strict),
+        .executableTarget(name: "tierflow-router", dependencies: workerDependencies, swiftSettings: strict),
+        .executableTarget(name: "tierflow-worker", dependencies: workerDependencies, swiftSettings: strict),
+        .executableTarget(name: "tierflow-evaluator", dependencies: workerDependencies, swiftSettings: strict),
 
         // Tests.
         .testTarget(name: "TierflowCoreTests", dependencies: ["TierflowCore"], swiftSettings: strict),

@@ -1,0 +1,231 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TierflowAMQP
+import TierflowCore
+import TierflowPostgres
+
+/// Runs one stage as a service, following the per-hop protocol for every delivery:
+///
+/// receive → decide (the ``StageHandler``) → commit the hop rows in one group-committed transaction →
+/// publish the outputs and wait for the broker's confirms → acknowledge the input.
+///
+/// A crash anywhere costs at most a repeated decision or a duplicate message, never a lost query or a
+/// duplicate row: the hop key makes replays no-ops, and a message whose hop was already committed is
+/// published again only when the broker redelivered it (its earlier holder may have died before
+/// publishing); a plain duplicate is acknowledged and dropped. Unusable messages are parked on the
+/// dead-letter exchange with a reason. On graceful shutdown (SIGTERM) the runner cancels its
+/// subscription, finishes and acknowledges what it holds, and returns.
+public final class StageRunner: Service, Sendable {
+    /// Where the stage reads from.
+    public struct Input: Sendable {
+        public var endpoint: AMQPEndpoint
+        public var queue: String
+        public var prefetch: Int
+        public var topology: AMQPTopology
+
+        public init(endpoint: AMQPEndpoint, queue: String, prefetch: Int, topology: AMQPTopology) {
+            self.endpoint = endpoint
+            self.queue = queue
+            self.prefetch = prefetch
+            self.topology = topology
+        }
+    }
+
+    private let input: Input
+    private let handler: any StageHandler
+    private let publisher: AMQPPublisher
+    private let writer: HopLogWriter
+    private let logger: Logger
+    private let ready = ReadinessFlag()
+
+    public init(input: Input, handler: any StageHandler, publisher: AMQPPublisher, writer: HopLogWriter, logger: Logger) {
+        self.input = input
+        self.handler = handler
+        self.publisher = publisher
+        self.writer = writer
+        var logger = logger
+        logger[metadataKey: "stage"] = "\(handler.stage)"
+        logger[metadataKey: "amqp.queue"] = "\(input.queue)"
+        self.logger = logger
+    }
+
+    /// Whether the runner is consuming and its database writer is connected.
+    public var isReady: Bool { ready.value && writer.isHealthy }
+
+    public func run() async throws {
+        let consumer = try await AMQPConsumer(
+            endpoint: input.endpoint, queue: input.queue, prefetch: input.prefetch, topology: input.topology, logger: logger)
+        ready.set(true)
+        logger.info("consuming")
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                do {
+                    for try await delivery in consumer.deliveries {
+                        group.addTask { await self.process(delivery, consumer: consumer) }
+                    }
+                } catch {
+                    logger.error("delivery stream failed", metadata: ["error": "\(error)"])
+                }
+            }
+        } onGracefulShutdown: {
+            self.logger.info("draining: cancelling the subscription, finishing in-flight messages")
+            Task { await consumer.stopConsuming() }
+        }
+        ready.set(false)
+        await consumer.close()
+        logger.info("stopped")
+    }
+
+    // MARK: One delivery
+
+    private func process(_ delivery: AMQPDelivery, consumer: AMQPConsumer) async {
+        let message = IncomingMessage(delivery)
+        var failures = 0
+        while true {
+            do {
+                try await handleOnce(message, delivery: delivery, consumer: consumer)
+                return
+            } catch let error as AMQPError where error.code == .staleDelivery {
+                // The connection that delivered it is gone; the broker redelivers it.
+                logger.debug("delivery went stale before its ack", metadata: ["error": "\(error)"])
+                return
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                logger.warning(
+                    "hop failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)", "amqp.message_id": "\(message.messageId ?? "-")"])
+                if failures >= Self.maxLocalRetries {
+                    // Give it back: the queue's delivery limit dead-letters it if this keeps happening.
+                    try? await consumer.nack(delivery, requeue: true)
+                    return
+                }
+                try? await Task.sleep(for: Self.backoff(failures))
+            }
+        }
+    }
+
+    static let maxLocalRetries = 8
+
+    static func backoff(_ failures: Int) -> Duration {
+        let cap = min(5000.0, 100 * pow(2, Double(failures - 1)))
+        return .milliseconds(Int.random(in: Int(cap / 2)...Int(cap)))
+    }
+
+    private func handleOnce(_ message: IncomingMessage, delivery: AMQPDelivery, consumer: AMQPConsumer) async throws {
+        let outcome = try await handler.handle(message)
+        if let rejection = outcome.rejection {
+            try await park(message, rejection: rejection)
+            try await consumer.ack(delivery)
+            return
+        }
+        var publish = true
+        if let first = outcome.writes.first {
+            let primary = try await commit(first, alongside: Array(outcome.writes.dropFirst()))
+            if primary.hop == .duplicate && !message.redelivered {
+                logger.debug("duplicate message; its hop is already committed", metadata: ["amqp.message_id": "\(message.messageId ?? "-")"])
+                publish = false
+            }
+        }
+        if publish {
+            try await publishAll(outcome.publications)
+        }
+        try await consumer.ack(delivery)
+    }
+
+    /// Commits every write (they share the writer's group commit) and returns the first one's outcome.
+    private func commit(_ first: HopWrite, alongside others: [HopWrite]) async throws -> HopWriteOutcome {
+        if others.isEmpty { return try await writer.write(first) }
+        return try await withThrowingTaskGroup(of: (Int, HopWriteOutcome).self) { group in
+            group.addTask { (0, try await self.writer.write(first)) }
+            for (index, write) in others.enumerated() {
+                group.addTask { (index + 1, try await self.writer.write(write)) }
+            }
+            var primary: HopWriteOutcome?
+            for try await (index, outcome) in group where index == 0 {
+                primary = outcome
+            }
+            return primary!
+        }
+    }
+
+    private func publishAll(_ publications: [Publication]) async throws {
+        if publications.count == 1 {
+            try await publishOne(publications[0])
+            return
+        }
+        try await withThrowingDiscardingTaskGroup { group in
+            for publication in publications {
+                group.addTask { try await self.publishOne(publication) }
+            }
+        }
+    }
+
+    private func publishOne(_ publication: Publication) async throws {
+        var properties = AMQPMessageProperties(
+            contentType: "application/json", messageID: publication.messageId, correlationID: publication.correlationId,
+            timestamp: Date(), type: publication.type)
+        properties.headers = publication.headers.mapValues { .string($0) }
+        var outcome = AMQPPublishOutcome.nacked
+        for _ in 0..<Self.maxLocalRetries {
+            outcome = try await publisher.publish(
+                exchange: publication.exchange, routingKey: publication.routingKey, body: publication.body,
+                properties: properties, mandatory: publication.mandatory)
+            guard outcome == .nacked else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        switch outcome {
+        case .confirmed:
+            return
+        case .returned(let code, let text):
+            // Only mandatory publishes are returned: a reply queue whose caller has gone away.
+            logger.notice(
+                "no queue took the message", metadata: ["amqp.routing_key": "\(publication.routingKey)", "amqp.reply": "\(code) \(text)"])
+        case .nacked:
+            throw StageError(code: .publishRefused, message: "the broker refused \(publication.messageId) repeatedly")
+        }
+    }
+
+    /// Publishes an unusable message to the dead-letter exchange with its reason.
+    private func park(_ message: IncomingMessage, rejection: MessageRejection) async throws {
+        logger.warning(
+            "dead-lettering message", metadata: ["reason": "\(rejection)", "amqp.message_id": "\(message.messageId ?? "-")"])
+        var headers = [
+            "x-tierflow-reason": rejection.reason, "x-tierflow-reason-code": rejection.code.description,
+            "x-tierflow-queue": input.queue,
+        ]
+        if let queryId = message.queryIdHint { headers["x-tierflow-query-id"] = queryId }
+        let messageId = message.messageId ?? "body-" + StableHash.hex(String(decoding: message.body, as: UTF8.self))
+        try await publishOne(
+            Publication(
+                exchange: PipelineTopology.deadLetterExchange, routingKey: input.queue, body: message.body,
+                messageId: messageId, correlationId: message.correlationId, type: message.type, headers: headers))
+    }
+}
+
+extension IncomingMessage {
+    init(_ delivery: AMQPDelivery) {
+        var headers: [String: String] = [:]
+        for (key, value) in delivery.properties.headers {
+            if let text = value.stringValue {
+                headers[key] = text
+            } else if let number = value.intValue {
+                headers[key] = String(number)
+            }
+        }
+        self.init(
+            body: delivery.body, messageId: delivery.properties.messageID, correlationId: delivery.properties.correlationID,
+            replyTo: delivery.properties.replyTo, type: delivery.properties.type, redelivered: delivery.redelivered,
+            headers: headers)
+    }
+
+    /// The query id of a message whose body is an envelope, when it can be read cheaply.
+    var queryIdHint: String? {
+        guard body.count < 1 << 20,
+            let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            object["schema"] != nil
+        else { return nil }
+        return object["id"] as? String
+    }
+}

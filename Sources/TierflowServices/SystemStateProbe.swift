@@ -1,0 +1,38 @@
+import Logging
+import TierflowAMQP
+import TierflowCore
+import TierflowPipeline
+import TierflowPostgres
+
+/// Reads the system's state for the router: each tier queue's depth and consumers, and today's spend.
+public final class SystemStateProbe: Sendable {
+    private let inspector: AMQPQueueInspector
+    private let database: PostgresConnection
+    private let tiers: [String]
+
+    public init(config: PipelineConfig, endpoint: AMQPEndpoint, logger: Logger) async throws {
+        inspector = try await AMQPQueueInspector(endpoint: endpoint.named("tierflow-router-probe"), logger: logger)
+        database = try await PostgresConnection.connect(
+            configuration: PostgresConfiguration(url: config.database.url.value, applicationName: "tierflow-router-probe"),
+            logger: logger)
+        tiers = config.tiers.map(\.name)
+    }
+
+    /// The current state.
+    public func read() async throws -> SystemState {
+        var loads: [String: SystemState.TierLoad] = [:]
+        for tier in tiers {
+            let status = try await inspector.status(ofQueue: PipelineTopology.tierQueue(tier))
+            loads[tier] = .init(waiting: status.messageCount, consumers: status.consumerCount)
+        }
+        let rows = try await database.query(
+            "SELECT coalesce(sum(cost_usd), 0)::float8 AS spent FROM hops WHERE stage = 'tier' AND finished_at >= date_trunc('day', now())")
+        let spent = try rows.first?.double("spent") ?? 0
+        return SystemState(loads: loads, spentTodayUSD: spent)
+    }
+
+    public func close() async {
+        await inspector.close()
+        await database.close()
+    }
+}
