@@ -16,7 +16,7 @@ CREATE TABLE queries (
     payload         jsonb       NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now()
 );
-CREATE UNIQUE INDEX queries_source_event_id ON queries (source, event_id) WHERE event_id IS NOT NULL;
+CREATE UNIQUE INDEX queries_source_site_event_id ON queries (source, site, event_id) WHERE event_id IS NOT NULL;
 CREATE INDEX queries_received_at ON queries (received_at);
 
 -- One row per hop of one query. The logical key makes a replayed hop a no-op (ON CONFLICT DO NOTHING).
