@@ -36,3 +36,11 @@ CURLcode tf_curl_easy_getinfo_double(CURL *handle, CURLINFO info, double *value)
 CURLMcode tf_curl_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
     return curl_multi_setopt(handle, option, value);
 }
+
+amqp_rpc_reply_t tf_amqp_login_plain_with_properties(amqp_connection_state_t state, const char *vhost,
+                                                     int channel_max, int frame_max, int heartbeat,
+                                                     const amqp_table_t *properties, const char *user,
+                                                     const char *password) {
+    return amqp_login_with_properties(state, vhost, channel_max, frame_max, heartbeat, properties,
+                                      AMQP_SASL_METHOD_PLAIN, user, password);
+}

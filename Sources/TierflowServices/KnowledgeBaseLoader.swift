@@ -19,9 +19,13 @@ public final class KnowledgeBaseLoader: Service, Sendable {
     }
 
     public func run() async throws {
+        try? await cancelWhenGracefulShutdown { try await self.poll() }
+    }
+
+    private func poll() async throws {
         var connection: PostgresConnection?
         defer { if let connection { Task { await connection.close() } } }
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        while !Task.isCancelled {
             do {
                 if connection == nil {
                     connection = try await PostgresConnection.connect(configuration: configuration, logger: logger)

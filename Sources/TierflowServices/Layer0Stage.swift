@@ -70,7 +70,7 @@ public struct Layer0Stage: StageHandler {
             hop: stamp.hop(envelope.id, stage: "layer0", started: started, decision: "miss"),
             query: queryRow)
         let next = Publication(
-            exchange: PipelineTopology.workExchange, routingKey: PipelineTopology.routerKey, body: body,
+            exchange: topology.workExchange, routingKey: PipelineTopology.routerKey, body: body,
             messageId: "\(envelope.id)/router", type: "envelope")
         return StageOutcome(writes: [miss, arrival], publications: [next])
     }

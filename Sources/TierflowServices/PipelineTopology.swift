@@ -12,50 +12,55 @@ import TierflowCore
 /// any stage ─▶ tierflow.dlx (fanout) ─▶ queue tierflow.dead ─▶ dead-letter recorder
 /// ```
 /// Work queues are quorum queues with an explicit delivery limit that dead-letter to `tierflow.dlx`.
+///
+/// Every name starts with the configuration's `namespace` (`tierflow` by default), so several
+/// pipelines (or test runs) can share one virtual host.
 public struct PipelineTopology: Sendable {
-    public static let workExchange = "tierflow.work"
-    public static let deadLetterExchange = "tierflow.dlx"
-    public static let deadLetterQueue = "tierflow.dead"
-    public static let ingestQueue = "tierflow.ingest"
-    public static let routerQueue = "tierflow.router"
-    public static let evaluatorQueue = "tierflow.evaluator"
     public static let routerKey = "router"
     public static let evaluatorKey = "evaluator"
 
     public let config: PipelineConfig
+    public let namespace: String
 
     public init(config: PipelineConfig) {
         self.config = config
+        namespace = config.namespace
     }
 
+    public var workExchange: String { "\(namespace).work" }
+    public var deadLetterExchange: String { "\(namespace).dlx" }
+    public var deadLetterQueue: String { "\(namespace).dead" }
+    public var ingestQueue: String { "\(namespace).ingest" }
+    public var routerQueue: String { "\(namespace).router" }
+    public var evaluatorQueue: String { "\(namespace).evaluator" }
     public var ingestExchange: String { config.ingest.exchange }
     public var resultsExchange: String { config.results.exchange }
 
     /// The queue of tier `name`.
-    public static func tierQueue(_ name: String) -> String { "tierflow.tier.\(name)" }
+    public func tierQueue(_ name: String) -> String { "\(namespace).tier.\(name)" }
     /// The routing key of tier `name` on the work exchange.
     public static func tierKey(_ name: String) -> String { "tier.\(name)" }
 
     /// Everything, for `tierflow setup` and tests.
     public var all: AMQPTopology {
-        var queues = [workQueue(Self.ingestQueue), workQueue(Self.routerQueue), workQueue(Self.evaluatorQueue)]
-        queues += config.tiers.map { workQueue(Self.tierQueue($0.name)) }
-        queues.append(AMQPTopology.Queue(name: Self.deadLetterQueue, quorum: true))
+        var queues = [workQueue(ingestQueue), workQueue(routerQueue), workQueue(evaluatorQueue)]
+        queues += config.tiers.map { workQueue(tierQueue($0.name)) }
+        queues.append(AMQPTopology.Queue(name: deadLetterQueue, quorum: true))
         var bindings = [
-            AMQPTopology.Binding(queue: Self.ingestQueue, exchange: ingestExchange, routingKey: "#"),
-            AMQPTopology.Binding(queue: Self.routerQueue, exchange: Self.workExchange, routingKey: Self.routerKey),
-            AMQPTopology.Binding(queue: Self.evaluatorQueue, exchange: Self.workExchange, routingKey: Self.evaluatorKey),
-            AMQPTopology.Binding(queue: Self.deadLetterQueue, exchange: Self.deadLetterExchange, routingKey: ""),
+            AMQPTopology.Binding(queue: ingestQueue, exchange: ingestExchange, routingKey: "#"),
+            AMQPTopology.Binding(queue: routerQueue, exchange: workExchange, routingKey: Self.routerKey),
+            AMQPTopology.Binding(queue: evaluatorQueue, exchange: workExchange, routingKey: Self.evaluatorKey),
+            AMQPTopology.Binding(queue: deadLetterQueue, exchange: deadLetterExchange, routingKey: ""),
         ]
         bindings += config.tiers.map {
-            AMQPTopology.Binding(queue: Self.tierQueue($0.name), exchange: Self.workExchange, routingKey: Self.tierKey($0.name))
+            AMQPTopology.Binding(queue: tierQueue($0.name), exchange: workExchange, routingKey: Self.tierKey($0.name))
         }
         return AMQPTopology(
             exchanges: [
                 .init(name: ingestExchange, kind: .topic),
-                .init(name: Self.workExchange, kind: .direct),
+                .init(name: workExchange, kind: .direct),
                 .init(name: resultsExchange, kind: .topic),
-                .init(name: Self.deadLetterExchange, kind: .fanout),
+                .init(name: deadLetterExchange, kind: .fanout),
             ],
             queues: queues,
             bindings: bindings)
@@ -64,6 +69,6 @@ public struct PipelineTopology: Sendable {
     private func workQueue(_ name: String) -> AMQPTopology.Queue {
         AMQPTopology.Queue(
             name: name, quorum: true, deliveryLimit: config.queues.deliveryLimit,
-            deadLetterExchange: Self.deadLetterExchange)
+            deadLetterExchange: deadLetterExchange)
     }
 }

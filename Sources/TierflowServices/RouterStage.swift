@@ -11,6 +11,7 @@ public struct RouterStage: StageHandler {
     let state: SystemStateMonitor
     let tiers: [TierConfig]
     let prompts: PromptBuilder
+    let topology: PipelineTopology
     let codec: EnvelopeCodec
     let stamp: HopStamp
 
@@ -20,6 +21,7 @@ public struct RouterStage: StageHandler {
         self.state = state
         tiers = config.tiers
         prompts = PromptBuilder(templates: config.templates)
+        topology = PipelineTopology(config: config)
         codec = EnvelopeCodec(maxMessageBytes: config.queues.maxMessageBytes)
         stamp = HopStamp(stage: "router")
     }
@@ -46,7 +48,7 @@ public struct RouterStage: StageHandler {
             envelope.id, stage: "router", started: started, decision: "route:\(tier)", score: estimates[choice.index],
             model: scorer.name, detail: codec.jsonText(envelope.route))
         let next = Publication(
-            exchange: PipelineTopology.workExchange, routingKey: PipelineTopology.tierKey(tier), body: codec.encode(envelope),
+            exchange: topology.workExchange, routingKey: PipelineTopology.tierKey(tier), body: codec.encode(envelope),
             messageId: "\(envelope.id)/tier/\(tier)/0", type: "envelope")
         return StageOutcome(writes: [HopWrite(hop: hop)], publications: [next])
     }

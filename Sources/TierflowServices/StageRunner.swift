@@ -23,12 +23,15 @@ public final class StageRunner: Service, Sendable {
         public var queue: String
         public var prefetch: Int
         public var topology: AMQPTopology
+        /// Where unusable messages are parked.
+        public var deadLetterExchange: String
 
-        public init(endpoint: AMQPEndpoint, queue: String, prefetch: Int, topology: AMQPTopology) {
+        public init(endpoint: AMQPEndpoint, queue: String, prefetch: Int, topology: AMQPTopology, deadLetterExchange: String) {
             self.endpoint = endpoint
             self.queue = queue
             self.prefetch = prefetch
             self.topology = topology
+            self.deadLetterExchange = deadLetterExchange
         }
     }
 
@@ -199,7 +202,7 @@ public final class StageRunner: Service, Sendable {
         let messageId = message.messageId ?? "body-" + StableHash.hex(String(decoding: message.body, as: UTF8.self))
         try await publishOne(
             Publication(
-                exchange: PipelineTopology.deadLetterExchange, routingKey: input.queue, body: message.body,
+                exchange: input.deadLetterExchange, routingKey: input.queue, body: message.body,
                 messageId: messageId, correlationId: message.correlationId, type: message.type, headers: headers))
     }
 }

@@ -28,7 +28,11 @@ public final class SystemStateMonitor: Service, Sendable {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        try? await cancelWhenGracefulShutdown { try await self.poll() }
+    }
+
+    private func poll() async throws {
+        while !Task.isCancelled {
             do {
                 update(try await probe())
             } catch is CancellationError {

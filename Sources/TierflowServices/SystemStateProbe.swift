@@ -8,21 +8,22 @@ import TierflowPostgres
 public final class SystemStateProbe: Sendable {
     private let inspector: AMQPQueueInspector
     private let database: PostgresConnection
-    private let tiers: [String]
+    private let queues: [(tier: String, queue: String)]
 
     public init(config: PipelineConfig, endpoint: AMQPEndpoint, logger: Logger) async throws {
         inspector = try await AMQPQueueInspector(endpoint: endpoint.named("tierflow-router-probe"), logger: logger)
         database = try await PostgresConnection.connect(
             configuration: PostgresConfiguration(url: config.database.url.value, applicationName: "tierflow-router-probe"),
             logger: logger)
-        tiers = config.tiers.map(\.name)
+        let topology = PipelineTopology(config: config)
+        queues = config.tiers.map { ($0.name, topology.tierQueue($0.name)) }
     }
 
     /// The current state.
     public func read() async throws -> SystemState {
         var loads: [String: SystemState.TierLoad] = [:]
-        for tier in tiers {
-            let status = try await inspector.status(ofQueue: PipelineTopology.tierQueue(tier))
+        for (tier, queue) in queues {
+            let status = try await inspector.status(ofQueue: queue)
             loads[tier] = .init(waiting: status.messageCount, consumers: status.consumerCount)
         }
         let rows = try await database.query(

@@ -15,6 +15,7 @@ public struct TierWorkerStage: StageHandler {
     let backend: any LLMBackend
     let prompts: PromptBuilder
     let writer: HopLogWriter
+    let topology: PipelineTopology
     let codec: EnvelopeCodec
     let stamp: HopStamp
     let logger: Logger
@@ -24,6 +25,7 @@ public struct TierWorkerStage: StageHandler {
         self.backend = backend
         prompts = PromptBuilder(templates: config.templates)
         self.writer = writer
+        topology = PipelineTopology(config: config)
         codec = EnvelopeCodec(maxMessageBytes: config.queues.maxMessageBytes)
         stamp = HopStamp(stage: "tier", tier: tier.name)
         self.logger = logger
@@ -63,7 +65,7 @@ public struct TierWorkerStage: StageHandler {
             tokensOut: answered.tokensOut, costUSD: reused ? 0 : answered.costUSD, error: answered.error,
             detail: answered.simulated ? #"{"simulated":true}"# : nil, output: codec.jsonText(answered))
         let next = Publication(
-            exchange: PipelineTopology.workExchange, routingKey: PipelineTopology.evaluatorKey, body: codec.encode(envelope),
+            exchange: topology.workExchange, routingKey: PipelineTopology.evaluatorKey, body: codec.encode(envelope),
             messageId: "\(envelope.id)/evaluator/\(envelope.attempt)", type: "envelope")
         return StageOutcome(writes: [HopWrite(hop: hop)], publications: [next])
     }

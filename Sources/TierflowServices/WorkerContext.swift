@@ -32,7 +32,9 @@ public struct WorkerContext: Sendable {
     /// A runner for `handler` consuming `queue`.
     public func runner(queue: String, handler: any StageHandler) -> StageRunner {
         StageRunner(
-            input: .init(endpoint: endpoint, queue: queue, prefetch: config.queues.prefetch, topology: topology.all),
+            input: .init(
+                endpoint: endpoint, queue: queue, prefetch: config.queues.prefetch, topology: topology.all,
+                deadLetterExchange: topology.deadLetterExchange),
             handler: handler, publisher: publisher, writer: writer, logger: logger)
     }
 

@@ -18,9 +18,9 @@ struct EvaluatorCommand: AsyncParsableCommand {
         let config = try options.loadConfig()
         let logger = options.makeLogger(label: "tierflow.evaluator")
         let context = try await WorkerContext.connect(config: config, process: "evaluator", logger: logger)
-        var services = [context.runner(queue: PipelineTopology.evaluatorQueue, handler: EvaluatorStage(config: config))]
+        var services = [context.runner(queue: context.topology.evaluatorQueue, handler: EvaluatorStage(config: config))]
         if deadLetters {
-            services.append(context.runner(queue: PipelineTopology.deadLetterQueue, handler: DeadLetterRecorder()))
+            services.append(context.runner(queue: context.topology.deadLetterQueue, handler: DeadLetterRecorder()))
         }
         try await context.run(services)
     }

@@ -21,6 +21,6 @@ struct Layer0Command: AsyncParsableCommand {
             configuration: PostgresConfiguration(url: config.database.url.value, applicationName: "tierflow-layer0-kb"),
             logger: logger)
         let stage = Layer0Stage(config: config, knowledge: knowledge)
-        try await context.run([loader, context.runner(queue: PipelineTopology.ingestQueue, handler: stage)])
+        try await context.run([loader, context.runner(queue: context.topology.ingestQueue, handler: stage)])
     }
 }

@@ -19,7 +19,7 @@ struct RouterCommand: AsyncParsableCommand {
         let probe = try await SystemStateProbe(config: config, endpoint: context.endpoint, logger: logger)
         let monitor = SystemStateMonitor(logger: logger) { try await probe.read() }
         let stage = RouterStage(config: config, scorer: TransparentScorer(), state: monitor)
-        try await context.run([monitor, context.runner(queue: PipelineTopology.routerQueue, handler: stage)])
+        try await context.run([monitor, context.runner(queue: context.topology.routerQueue, handler: stage)])
         await probe.close()
     }
 }

@@ -34,4 +34,11 @@ CURLcode tf_curl_easy_getinfo_double(CURL *handle, CURLINFO info, double *value)
 /// `curl_multi_setopt` for `long` options.
 CURLMcode tf_curl_multi_setopt_long(CURLM *handle, CURLMoption option, long value);
 
+/// `amqp_login_with_properties` with the PLAIN mechanism (client properties such as `connection_name`
+/// and capabilities like `connection.blocked` are merged into rabbitmq-c's defaults).
+amqp_rpc_reply_t tf_amqp_login_plain_with_properties(amqp_connection_state_t state, const char *vhost,
+                                                     int channel_max, int frame_max, int heartbeat,
+                                                     const amqp_table_t *properties, const char *user,
+                                                     const char *password);
+
 #endif

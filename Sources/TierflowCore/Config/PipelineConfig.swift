@@ -7,6 +7,8 @@ import Foundation
 public struct PipelineConfig: Sendable, Hashable {
     /// The configuration file it was read from.
     public var file: String
+    /// Prefix of every exchange and queue name (`tierflow`), so pipelines can share a virtual host.
+    public var namespace: String
     public var broker: BrokerConfig
     public var database: DatabaseConfig
     public var queues: QueueConfig
@@ -21,7 +23,7 @@ public struct PipelineConfig: Sendable, Hashable {
     public var tiers: [TierConfig]
 
     static let keys: Set<String> = [
-        "version", "broker", "database", "queues", "ingest", "results", "templates", "layer0", "router",
+        "version", "namespace", "broker", "database", "queues", "ingest", "results", "templates", "layer0", "router",
         "evaluator", "tiers",
     ]
 
@@ -59,11 +61,15 @@ public struct PipelineConfig: Sendable, Hashable {
         if let version = root.optional("version"), try version.int() != 1 {
             throw version.error(.invalidValue, "this Tierflow reads configuration version 1")
         }
+        namespace = try root.optional("namespace")?.string() ?? "tierflow"
+        guard namespace.range(of: "^[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)*$", options: .regularExpression) != nil else {
+            throw root["namespace"].error(.invalidValue, "expected dot-separated lower-case words such as \"tierflow\" or \"tierflow.plant_a\", got \"\(namespace)\"")
+        }
         broker = try BrokerConfig(root.required("broker"))
         database = try DatabaseConfig(root.required("database"))
         queues = try QueueConfig(root.optional("queues"))
-        ingest = try IngestConfig(root.optional("ingest"))
-        results = try ResultsConfig(root.optional("results"))
+        ingest = try IngestConfig(root.optional("ingest"), namespace: namespace)
+        results = try ResultsConfig(root.optional("results"), namespace: namespace)
         layer0 = try Layer0Config(root.optional("layer0"))
         router = try RouterConfig(root.optional("router"))
         evaluator = try EvaluatorConfig(root.optional("evaluator"))

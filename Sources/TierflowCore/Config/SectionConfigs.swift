@@ -68,8 +68,8 @@ public struct IngestConfig: Sendable, Hashable {
     /// Repeats of one fault on one asset within this window share one diagnosis.
     public var floodWindowSeconds: Double
 
-    init(_ node: ConfigNode?) throws(ConfigError) {
-        exchange = "tierflow.ingest"
+    init(_ node: ConfigNode?, namespace: String) throws(ConfigError) {
+        exchange = "\(namespace).ingest"
         defaultDeadlineSeconds = 120
         floodWindowSeconds = 60
         guard let node else { return }
@@ -84,8 +84,8 @@ public struct IngestConfig: Sendable, Hashable {
 public struct ResultsConfig: Sendable, Hashable {
     public var exchange: String
 
-    init(_ node: ConfigNode?) throws(ConfigError) {
-        exchange = "tierflow.results"
+    init(_ node: ConfigNode?, namespace: String) throws(ConfigError) {
+        exchange = "\(namespace).results"
         guard let node else { return }
         try node.keys(allowed: ["exchange"])
         exchange = try node.optional("exchange")?.string() ?? exchange

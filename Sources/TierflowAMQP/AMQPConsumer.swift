@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+
+/// Consumes one queue with manual acks and a prefetch limit, on its own connection and OS thread.
+///
+/// Deliveries arrive on ``deliveries``. When the connection drops, the consumer reconnects with backoff,
+/// re-declares its topology and consumes again; the broker redelivers what was not acked. Deliveries of
+/// the lost connection can no longer be settled: `ack`/`nack` throw ``AMQPError/Code/staleDelivery`` and
+/// send nothing, so no message is acked twice or with a tag of another connection.
+public final class AMQPConsumer: Sendable {
+    private let state: ConsumerState
+    /// Every delivery, in broker order. Finishes after ``stopConsuming()`` or ``close()``.
+    public let deliveries: AsyncThrowingStream<AMQPDelivery, any Error>
+    /// The endpoint, password redacted when printed.
+    public let endpoint: AMQPEndpoint
+
+    /// Connects (once, failing fast on a bad address, credentials or queue), declares `topology`, sets the
+    /// prefetch and starts consuming `queue`.
+    public convenience init(
+        endpoint: AMQPEndpoint, queue: String, prefetch: Int = 64, topology: AMQPTopology = .empty,
+        reconnect: AMQPReconnectPolicy = .standard, logger: Logger
+    ) async throws {
+        try await self.init(
+            endpoint: endpoint, source: .queue(queue), prefetch: prefetch, topology: topology, reconnect: reconnect,
+            logger: logger)
+    }
+
+    /// A consumer of a fresh server-named (`amq.gen-…`), exclusive, auto-delete queue, for replies: put
+    /// ``queueName`` in `replyTo` and match replies by `correlationID`.
+    ///
+    /// The queue belongs to the connection: after a reconnect it has a new name and replies sent to the
+    /// old one are lost, so requesters need a timeout and must read ``queueName`` per request.
+    public static func replyQueue(
+        endpoint: AMQPEndpoint, prefetch: Int = 64, reconnect: AMQPReconnectPolicy = .standard, logger: Logger
+    ) async throws -> AMQPConsumer {
+        try await AMQPConsumer(
+            endpoint: endpoint, source: .serverNamedQueue, prefetch: prefetch, topology: .empty, reconnect: reconnect,
+            logger: logger)
+    }
+
+    private init(
+        endpoint: AMQPEndpoint, source: ConsumerWorker.Source, prefetch: Int, topology: AMQPTopology,
+        reconnect: AMQPReconnectPolicy, logger: Logger
+    ) async throws {
+        self.endpoint = endpoint
+        let state = ConsumerState()
+        self.state = state
+        let (stream, output) = AsyncThrowingStream<AMQPDelivery, any Error>.makeStream()
+        self.deliveries = stream
+        try await withCheckedThrowingContinuation { (startup: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                ConsumerWorker(
+                    shared: state, endpoint: endpoint, source: source, prefetch: prefetch, topology: topology,
+                    policy: reconnect, output: output, logger: logger
+                ).run(startup: startup)
+            }
+            thread.name = "tierflow-amqp-consumer"
+            thread.start()
+        }
+    }
+
+    deinit {
+        requestClose(waiter: nil)
+    }
+
+    /// Acknowledges a delivery. Throws ``AMQPError/Code/staleDelivery`` if its connection is gone (the
+    /// broker redelivers it), ``AMQPError/Code/alreadySettled`` if it was settled before.
+    public func ack(_ delivery: AMQPDelivery) async throws {
+        try await settle(delivery, requeue: nil)
+    }
+
+    /// Rejects a delivery: back to the queue with `requeue`, else dead-lettered (or dropped without a DLX).
+    /// Throws like ``ack(_:)``.
+    public func nack(_ delivery: AMQPDelivery, requeue: Bool) async throws {
+        try await settle(delivery, requeue: requeue)
+    }
+
+    private func settle(_ delivery: AMQPDelivery, requeue: Bool?) async throws {
+        guard delivery.consumerID == state.id else {
+            throw AMQPError(code: .foreignDelivery, message: "the delivery was received by another consumer")
+        }
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            state.send(
+                .settle(tag: delivery.deliveryTag, generation: delivery.generation, requeue: requeue, done: done))
+        }
+    }
+
+    /// Cancels the subscription (`basic.cancel`) and returns once the broker confirmed; ``deliveries``
+    /// then finishes. Deliveries already received can still be acked — for a graceful drain.
+    public func stopConsuming() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            state.send(.stopConsuming(done: done))
+        }
+    }
+
+    /// Closes the connection: unacked deliveries go back to the queue; ``deliveries`` finishes.
+    public func close() async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            requestClose(waiter: waiter)
+        }
+    }
+
+    private func requestClose(waiter: CheckedContinuation<Void, Never>?) {
+        let finished = state.fields.withLock { fields in
+            if fields.terminated { return true }
+            fields.closeRequested = true
+            if let waiter { fields.closeWaiters.append(waiter) }
+            return false
+        }
+        if finished { waiter?.resume() } else { state.wake.signal() }
+    }
+
+    /// The queue being consumed (for a reply queue: its current server-chosen name).
+    public var queueName: String { state.fields.withLock { $0.queueName } }
+
+    /// The current connection generation (1 for the first connection, +1 per reconnect).
+    public var generation: UInt64 { state.fields.withLock { $0.generation } }
+
+    /// Whether the connection is up right now.
+    public var isConnected: Bool { state.fields.withLock { $0.isConnected } }
+}

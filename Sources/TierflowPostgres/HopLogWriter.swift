@@ -1,0 +1,270 @@
+import Logging
+import Synchronization
+
+/// The per-hop durable writer: ``write(_:)`` returns once the unit's rows are COMMITTED.
+///
+/// Group commit: callers queue units; the writer's dedicated thread drains everything queued so far (up to
+/// `maxBatchSize` units) into ONE transaction with one multi-row `INSERT ... ON CONFLICT DO NOTHING` per
+/// table, then resumes all those callers together. Replaying a unit inserts nothing and reports `.duplicate`.
+///
+/// If the database is unavailable, writes wait and are retried with capped, jittered backoff (never failed
+/// fast, never dropped) and ``isHealthy`` is false. A caller may cancel its task: the write then throws
+/// `CancellationError`; if the unit was already being committed it may still land (replay is idempotent).
+/// A unit the server rejects for itself (e.g. invalid JSON) fails alone: its batch is retried unit by unit.
+public final class HopLogWriter: Sendable {
+    /// Counters since the writer started.
+    public struct Statistics: Sendable, Hashable {
+        /// Units whose transaction committed.
+        public var committedUnits = 0
+        /// Transactions committed.
+        public var committedBatches = 0
+        /// The most units committed in one transaction.
+        public var largestBatch = 0
+        /// Attempts that failed with a retryable error and were retried.
+        public var retries = 0
+    }
+
+    typealias Waiter = CheckedContinuation<HopWriteOutcome, any Error>
+    typealias Lookup = (key: HopRecord.Key, continuation: CheckedContinuation<StoredHop?, any Error>)
+
+    private struct State {
+        var queue: [(id: UInt64, unit: HopWrite)] = []
+        var waiting: [UInt64: Waiter] = [:]
+        var lookups: [Lookup] = []
+        var nextID: UInt64 = 0
+        var isDrainScheduled = false
+        var isClosing = false
+        var statistics = Statistics()
+    }
+
+    private let state = Mutex(State())
+    private let health = HealthFlag()
+    private let thread: PostgresThread
+    private let logger: Logger
+    private let maxBatchSize: Int
+    private let backoff: PostgresConfiguration.Backoff
+    let style: BatchInsert.Style
+
+    /// Starts the writer's thread and connects in the background (see ``isHealthy``).
+    public convenience init(configuration: PostgresConfiguration, logger: Logger, maxBatchSize: Int = 500) {
+        self.init(configuration: configuration, logger: logger, maxBatchSize: maxBatchSize, style: .unnest)
+    }
+
+    init(configuration: PostgresConfiguration, logger: Logger, maxBatchSize: Int, style: BatchInsert.Style) {
+        let health = self.health
+        self.thread = PostgresThread(
+            name: "postgres-hoplog:\(configuration.applicationName)", configuration: configuration, logger: logger,
+            onConnectionChange: { connected in health.set(connected) })
+        self.logger = logger
+        self.maxBatchSize = max(1, maxBatchSize)
+        self.backoff = configuration.reconnectBackoff
+        self.style = style
+        thread.submit { session in try? session.ensureConnected(force: true) }
+    }
+
+    deinit { thread.closeSoon() }
+
+    /// Whether the last attempt to reach the database succeeded.
+    public var isHealthy: Bool { health.value }
+
+    /// Counters since the writer started.
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Commits `unit` (in a group with whatever else is queued) and reports what was inserted.
+    public func write(_ unit: HopWrite) async throws -> HopWriteOutcome {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                enqueue(id: id, unit: unit, continuation: continuation)
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiting.removeValue(forKey: id) }
+            waiter?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// The stored hop with this key, or nil. Fails fast (retryable error) while the database is unavailable.
+    public func existingHop(queryId: String, stage: String, tier: String = "", attempt: Int = 0) async throws -> StoredHop? {
+        let key = HopRecord.Key(queryId: queryId, stage: stage, tier: tier, attempt: attempt)
+        return try await withCheckedThrowingContinuation { continuation in
+            let (accepted, schedule) = state.withLock { state -> (Bool, Bool) in
+                guard !state.isClosing else { return (false, false) }
+                state.lookups.append((key, continuation))
+                defer { state.isDrainScheduled = true }
+                return (true, !state.isDrainScheduled)
+            }
+            if !accepted { continuation.resume(throwing: Self.closedError) }
+            if schedule { thread.submit { [self] session in drain(session) } }
+        }
+    }
+
+    /// Commits what is queued (if the database is reachable), fails what cannot be written with
+    /// `connectionClosed`, then closes the connection.
+    public func close() async {
+        state.withLock { $0.isClosing = true }
+        thread.wake.signal()
+        await thread.close()
+        let (waiters, lookups) = state.withLock { state in
+            defer { state.waiting.removeAll(); state.queue.removeAll(); state.lookups.removeAll() }
+            return (Array(state.waiting.values), state.lookups)
+        }
+        waiters.forEach { $0.resume(throwing: Self.closedError) }
+        lookups.forEach { $0.continuation.resume(throwing: Self.closedError) }
+    }
+
+    private static let closedError = PostgresError(code: .connectionClosed, message: "hop log writer is closed")
+
+    private func enqueue(id: UInt64, unit: HopWrite, continuation: Waiter) {
+        enum Action { case none, schedule, cancelled, closed }
+        let action = state.withLock { state -> Action in
+            if Task.isCancelled { return .cancelled }
+            if state.isClosing { return .closed }
+            state.waiting[id] = continuation
+            state.queue.append((id, unit))
+            if state.isDrainScheduled { return .none }
+            state.isDrainScheduled = true
+            return .schedule
+        }
+        switch action {
+        case .none: break
+        case .schedule: thread.submit { [self] session in drain(session) }
+        case .cancelled: continuation.resume(throwing: CancellationError())
+        case .closed: continuation.resume(throwing: Self.closedError)
+        }
+    }
+
+    // MARK: On the writer thread
+
+    /// Runs on the writer thread until nothing is queued.
+    private func drain(_ session: PostgresSession) {
+        while true {
+            let work = state.withLock { state -> (batch: [(id: UInt64, unit: HopWrite)], lookups: [Lookup])? in
+                let lookups = state.lookups
+                state.lookups.removeAll()
+                var batch: [(id: UInt64, unit: HopWrite)] = []
+                var taken = 0
+                for entry in state.queue where batch.count < maxBatchSize {
+                    taken += 1
+                    if state.waiting[entry.id] != nil { batch.append(entry) }
+                }
+                state.queue.removeFirst(taken)
+                if batch.isEmpty && lookups.isEmpty {
+                    state.isDrainScheduled = false
+                    return nil
+                }
+                return (batch, lookups)
+            }
+            guard let work else { return }
+            serve(work.lookups, session)
+            if !work.batch.isEmpty { commit(work.batch, session) }
+        }
+    }
+
+    /// Commits `batch`, retrying retryable failures until it lands, every waiter has cancelled, or the writer
+    /// closes. A non-retryable failure of a multi-unit batch is retried unit by unit to isolate the bad unit.
+    private func commit(_ initial: [(id: UInt64, unit: HopWrite)], _ session: PostgresSession) {
+        var batch = initial
+        var attempt = 0
+        while true {
+            batch = state.withLock { state in batch.filter { state.waiting[$0.id] != nil } }
+            guard !batch.isEmpty else { return }
+            do {
+                let outcomes = try HopBatch(units: batch.map(\.unit)).commit(on: session, style: style)
+                health.set(true)
+                let waiters = state.withLock { state in
+                    state.statistics.committedBatches += 1
+                    state.statistics.committedUnits += batch.count
+                    state.statistics.largestBatch = max(state.statistics.largestBatch, batch.count)
+                    return batch.map { state.waiting.removeValue(forKey: $0.id) }
+                }
+                if attempt > 0 { logger.info("hop log writes recovered", metadata: ["db.batch_size": "\(batch.count)"]) }
+                for (waiter, outcome) in zip(waiters, outcomes) { waiter?.resume(returning: outcome) }
+                return
+            } catch let error as PostgresError where error.isRetryable {
+                health.set(false)
+                let isClosing = state.withLock { state in
+                    state.statistics.retries += 1
+                    return state.isClosing
+                }
+                if isClosing {
+                    fail(batch, with: PostgresError(
+                        code: .connectionClosed, message: "hop log writer closed while the database was unavailable: \(error.message)",
+                        sqlState: error.sqlState))
+                    return
+                }
+                let delay = max(session.reconnectDelay, backoff.delay(attempt: attempt))
+                if attempt == 0 || attempt % 20 == 0 {
+                    logger.warning("hop log write failed; retrying", metadata: [
+                        "db.error": "\(error)", "db.batch_size": "\(batch.count)", "db.attempt": "\(attempt)",
+                    ])
+                }
+                attempt += 1
+                waitForRetry(delay, session)
+            } catch {
+                guard batch.count > 1 else {
+                    logger.error("hop log write rejected", metadata: ["db.error": "\(error)", "query.id": "\(batch[0].unit.hop.queryId)"])
+                    fail(batch, with: error)
+                    return
+                }
+                for entry in batch { commit([entry], session) }
+                return
+            }
+        }
+    }
+
+    /// Sleeps `delay` on the writer thread, waking early when closing; answers lookups meanwhile.
+    private func waitForRetry(_ delay: Duration, _ session: PostgresSession) {
+        let deadline = ContinuousClock.now + delay
+        while ContinuousClock.now < deadline {
+            thread.wake.wait(timeout: deadline - ContinuousClock.now)
+            let (lookups, isClosing) = state.withLock { state in
+                defer { state.lookups.removeAll() }
+                return (state.lookups, state.isClosing)
+            }
+            serve(lookups, session)
+            if isClosing { return }
+        }
+    }
+
+    private func fail(_ batch: [(id: UInt64, unit: HopWrite)], with error: any Error) {
+        let waiters = state.withLock { state in batch.compactMap { state.waiting.removeValue(forKey: $0.id) } }
+        for waiter in waiters { waiter.resume(throwing: error) }
+    }
+
+    private func serve(_ lookups: [Lookup], _ session: PostgresSession) {
+        for lookup in lookups {
+            lookup.continuation.resume(with: Result { try Self.fetch(lookup.key, session) })
+        }
+    }
+
+    private static func fetch(_ key: HopRecord.Key, _ session: PostgresSession) throws -> StoredHop? {
+        let rows = try session.execute(
+            """
+            SELECT query_id, stage, tier, attempt, worker, started_at, finished_at, decision, score, model,
+                   tokens_in, tokens_out, cost_usd, error, detail, output
+            FROM hops WHERE query_id = $1 AND stage = $2 AND tier = $3 AND attempt = $4
+            """,
+            [.string(key.queryId), .string(key.stage), .string(key.tier), .int(key.attempt)])
+        guard let row = rows.first else { return nil }
+        return StoredHop(record: HopRecord(
+            queryId: try row.string("query_id") ?? "", stage: try row.string("stage") ?? "",
+            tier: try row.string("tier") ?? "", attempt: try row.int("attempt") ?? 0,
+            worker: try row.string("worker") ?? "", startedAt: try row.date("started_at") ?? .distantPast,
+            finishedAt: try row.date("finished_at") ?? .distantPast, decision: try row.string("decision") ?? "",
+            score: try row.double("score"), model: try row.string("model"), tokensIn: try row.int("tokens_in"),
+            tokensOut: try row.int("tokens_out"), costUSD: try row.double("cost_usd") ?? 0,
+            error: try row.string("error"), detail: try row.string("detail"), output: try row.string("output")))
+    }
+}
+
+/// A Boolean shared between threads.
+final class HealthFlag: Sendable {
+    private let storage = Atomic<Bool>(false)
+
+    var value: Bool { storage.load(ordering: .acquiring) }
+
+    func set(_ value: Bool) { storage.store(value, ordering: .releasing) }
+}
