@@ -44,3 +44,15 @@ amqp_rpc_reply_t tf_amqp_login_plain_with_properties(amqp_connection_state_t sta
     return amqp_login_with_properties(state, vhost, channel_max, frame_max, heartbeat, properties,
                                       AMQP_SASL_METHOD_PLAIN, user, password);
 }
+
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+void tf_set_current_thread_name(const char *name) {
+#ifdef __linux__
+    prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
+#else
+    (void)name;
+#endif
+}

@@ -31,9 +31,10 @@ public final class HTTPClient: Sendable {
         self.queue = queue
         // From here on only the curl thread touches the multi handle (plus `curl_multi_wakeup`).
         let thread = Thread {
+            // Named here rather than with `Thread.name`, which Foundation on Linux does not apply reliably.
+            tf_set_current_thread_name("tierflow-curl")
             CurlMultiLoop(multi: pointer.raw, queue: queue, configuration: configuration, logger: logger).run()
         }
-        thread.name = "tierflow.http.curl"
         thread.start()
     }
 

@@ -11,6 +11,11 @@ import Synchronization
 /// fast, never dropped) and ``isHealthy`` is false. A caller may cancel its task: the write then throws
 /// `CancellationError`; if the unit was already being committed it may still land (replay is idempotent).
 /// A unit the server rejects for itself (e.g. invalid JSON) fails alone: its batch is retried unit by unit.
+/// Errors that no retry can fix (authentication, missing privileges) fail the writes instead of waiting.
+///
+/// NUL is sanitised on the way out: text fields become U+FFFD where they held U+0000, JSON fields also have
+/// `\u0000` escapes replaced (see ``PostgresValue/sanitised(_:)`` and ``PostgresValue/sanitisedJSON(_:)``).
+/// Binary `dead_letters.body` is stored as is.
 public final class HopLogWriter: Sendable {
     /// Counters since the writer started.
     public struct Statistics: Sendable, Hashable {
@@ -87,7 +92,9 @@ public final class HopLogWriter: Sendable {
     }
 
     /// The stored hop with this key, or nil. Fails fast (retryable error) while the database is unavailable.
-    public func existingHop(queryId: String, stage: String, tier: String = "", attempt: Int = 0) async throws -> StoredHop? {
+    public func existingHop(
+        queryId: String, stage: String, tier: String = "", attempt: Int = 0
+    ) async throws -> StoredHop? {
         let key = HopRecord.Key(queryId: queryId, stage: stage, tier: tier, attempt: attempt)
         return try await withCheckedThrowingContinuation { continuation in
             let (accepted, schedule) = state.withLock { state -> (Bool, Bool) in
@@ -180,7 +187,9 @@ public final class HopLogWriter: Sendable {
                     state.statistics.largestBatch = max(state.statistics.largestBatch, batch.count)
                     return batch.map { state.waiting.removeValue(forKey: $0.id) }
                 }
-                if attempt > 0 { logger.info("hop log writes recovered", metadata: ["db.batch_size": "\(batch.count)"]) }
+                if attempt > 0 {
+                    logger.info("hop log writes recovered", metadata: ["db.batch_size": "\(batch.count)"])
+                }
                 for (waiter, outcome) in zip(waiters, outcomes) { waiter?.resume(returning: outcome) }
                 return
             } catch let error as PostgresError where error.isRetryable {
@@ -190,9 +199,8 @@ public final class HopLogWriter: Sendable {
                     return state.isClosing
                 }
                 if isClosing {
-                    fail(batch, with: PostgresError(
-                        code: .connectionClosed, message: "hop log writer closed while the database was unavailable: \(error.message)",
-                        sqlState: error.sqlState))
+                    let message = "hop log writer closed while the database was unavailable: \(error.message)"
+                    fail(batch, with: PostgresError(code: .connectionClosed, message: message, sqlState: error.sqlState))
                     return
                 }
                 let delay = max(session.reconnectDelay, backoff.delay(attempt: attempt))
@@ -205,7 +213,9 @@ public final class HopLogWriter: Sendable {
                 waitForRetry(delay, session)
             } catch {
                 guard batch.count > 1 else {
-                    logger.error("hop log write rejected", metadata: ["db.error": "\(error)", "query.id": "\(batch[0].unit.hop.queryId)"])
+                    logger.error("hop log write rejected", metadata: [
+                        "db.error": "\(error)", "query.id": "\(batch[0].unit.hop.queryId)",
+                    ])
                     fail(batch, with: error)
                     return
                 }
@@ -258,13 +268,4 @@ public final class HopLogWriter: Sendable {
             tokensOut: try row.int("tokens_out"), costUSD: try row.double("cost_usd") ?? 0,
             error: try row.string("error"), detail: try row.string("detail"), output: try row.string("output")))
     }
-}
-
-/// A Boolean shared between threads.
-final class HealthFlag: Sendable {
-    private let storage = Atomic<Bool>(false)
-
-    var value: Bool { storage.load(ordering: .acquiring) }
-
-    func set(_ value: Bool) { storage.store(value, ordering: .releasing) }
 }

@@ -29,7 +29,9 @@ public struct Migrator: Sendable {
             try session.transaction { try Self.apply(files, session: session, logger: logger) }
         }
         for migration in applied {
-            logger.info("applied migration", metadata: ["migration.file": "\(migration.name)", "migration.version": "\(migration.version)"])
+            logger.info("applied migration", metadata: [
+                "migration.file": "\(migration.name)", "migration.version": "\(migration.version)",
+            ])
         }
         return applied
     }
@@ -38,11 +40,14 @@ public struct Migrator: Sendable {
     public func appliedMigrations() async throws -> [AppliedMigration] {
         let exists = try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present")
         guard try exists.first?.bool("present") == true else { return [] }
-        let rows = try await connection.query("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version")
-        return try rows.map(Self.migration(from:))
+        return try await connection.query(Self.selectApplied).map(Self.migration(from:))
     }
 
-    private static func apply(_ files: [MigrationFile], session: PostgresSession, logger: Logger) throws -> [AppliedMigration] {
+    private static let selectApplied = "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version"
+
+    private static func apply(
+        _ files: [MigrationFile], session: PostgresSession, logger: Logger
+    ) throws -> [AppliedMigration] {
         _ = try session.execute("SELECT pg_advisory_xact_lock($1)", [.int64(lockKey)])
         try session.executeScript("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -52,8 +57,8 @@ public struct Migrator: Sendable {
                 applied_at  timestamptz NOT NULL DEFAULT now()
             )
             """)
-        let rows = try session.execute("SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version", [])
-        let recorded = Dictionary(uniqueKeysWithValues: try rows.map(migration(from:)).map { ($0.version, $0) })
+        let recorded = Dictionary(
+            uniqueKeysWithValues: try session.execute(selectApplied, []).map(migration(from:)).map { ($0.version, $0) })
         var pending: [(MigrationFile, String)] = []
         for file in files {
             let checksum = try session.execute("SELECT encode(sha256($1), 'hex') AS checksum", [.bytes(file.bytes)])
@@ -83,11 +88,15 @@ public struct Migrator: Sendable {
             }
             guard session.isInTransaction else {
                 throw PostgresError(
-                    code: .invalidMigration, message: "migration \(file.name) ended the transaction (BEGIN/COMMIT in file?)",
+                    code: .invalidMigration,
+                    message: "migration \(file.name) ended the transaction (BEGIN/COMMIT in the file?)",
                     context: ["migration.file": file.name])
             }
             let row = try session.execute(
-                "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3) RETURNING version, name, checksum, applied_at",
+                """
+                INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)
+                RETURNING version, name, checksum, applied_at
+                """,
                 [.int(file.version), .string(file.name), .string(checksum)])
             applied += try row.map(migration(from:))
         }

@@ -68,9 +68,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// The password embedded in `url` (URL form or `password=` keyword), if any, percent-decoded.
     var password: String? {
         if let components = URLComponents(string: url), components.scheme != nil {
-            if let password = components.password, !password.isEmpty {
-                return password.removingPercentEncoding ?? password
-            }
+            if let password = components.password, !password.isEmpty { return password }
             let item = components.queryItems?.first { $0.name == "password" }
             if let value = item?.value, !value.isEmpty { return value }
             return nil

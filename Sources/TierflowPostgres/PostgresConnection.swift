@@ -59,7 +59,7 @@ public final class PostgresConnection: Sendable {
     /// in `script` may come from input. Everything else goes through ``query(_:_:)``.
     public func simpleExecute(_ script: String) async throws {
         try Task.checkCancellation()
-        try await thread.run { session in try session.executeScript(script) }
+        _ = try await thread.run { session in try session.executeScript(script) }
     }
 
     /// Sends a notification on `channel` (`SELECT pg_notify($1, $2)`); delivered when the transaction commits.

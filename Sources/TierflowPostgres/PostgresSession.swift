@@ -14,6 +14,8 @@ final class PostgresSession {
     private var connection: OpaquePointer?
     private var isConnected = false
     private var isClosed = false
+    /// Inside `transaction`: a lost connection must fail the transaction, never be replaced mid-way.
+    private var isInTransactionBlock = false
     private var reconnectAttempt = 0
     private var nextConnectAllowed = ContinuousClock.now
     private var lastConnectError: PostgresError?
@@ -58,8 +60,14 @@ final class PostgresSession {
             // Twice: the first read may return the FATAL message, only the second sees the end of stream.
             if PQconsumeInput(connection) == 1, PQconsumeInput(connection) == 1,
                PQstatus(connection) == CONNECTION_OK { return }
-            logger.warning("postgres connection lost while idle; reconnecting", metadata: ["db.url": "\(configuration)"])
             dropConnection()
+            if isInTransactionBlock {
+                throw PostgresError(
+                    code: .connectionLost, message: "connection lost inside a transaction; nothing was committed")
+            }
+            logger.warning("postgres connection lost while idle; reconnecting", metadata: ["db.url": "\(configuration)"])
+        } else if isInTransactionBlock {
+            throw PostgresError(code: .connectionLost, message: "connection lost inside a transaction; nothing was committed")
         }
         let now = ContinuousClock.now
         if !force, now < nextConnectAllowed, let lastConnectError {
@@ -150,22 +158,30 @@ final class PostgresSession {
     }
 
     /// Runs a multi-statement script with the simple query protocol (no parameters). Trusted SQL only.
-    func executeScript(_ script: String) throws {
+    @discardableResult
+    func executeScript(_ script: String) throws -> PostgresRows {
         try ensureConnected()
         let result = PQexec(connection, script)
         defer { PQclear(result) }
-        _ = try rows(from: result, sql: script)
+        return try rows(from: result, sql: script)
     }
 
     /// Runs `body` between BEGIN and COMMIT; rolls back if it throws. Connection loss surfaces as
     /// `connectionLost` (nothing committed, unless the loss hit the COMMIT itself).
+    /// A nested call joins the outer transaction.
     func transaction<T>(_ body: () throws -> T) throws -> T {
+        if isInTransactionBlock { return try body() }
         try ensureConnected()
         if let connection, PQtransactionStatus(connection) != PQTRANS_IDLE { try executeScript("ROLLBACK") }
         try executeScript("BEGIN")
+        isInTransactionBlock = true
+        defer { isInTransactionBlock = false }
         do {
             let value = try body()
-            try executeScript("COMMIT")
+            let commit = try executeScript("COMMIT")
+            guard commit.commandTag == "COMMIT" else {
+                throw PostgresError(code: .serverError, message: "transaction was rolled back (\(commit.commandTag))")
+            }
             return value
         } catch {
             if let connection, PQstatus(connection) == CONNECTION_OK,

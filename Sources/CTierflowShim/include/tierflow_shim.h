@@ -41,4 +41,7 @@ amqp_rpc_reply_t tf_amqp_login_plain_with_properties(amqp_connection_state_t sta
                                                      const amqp_table_t *properties, const char *user,
                                                      const char *password);
 
+/// Names the calling thread for debuggers and `top -H` (Linux keeps at most 15 characters; no-op elsewhere).
+void tf_set_current_thread_name(const char *name);
+
 #endif

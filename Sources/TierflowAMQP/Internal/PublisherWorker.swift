@@ -63,8 +63,9 @@ final class PublisherWorker {
         shared.wake.drain()
         let deadline = shared.closeDeadline
         if connection == nil, ContinuousClock.now >= nextAttempt { reconnect() }
-        if connection != nil, !blocked { publishPending() }
+        // Read first: confirms free window space for the publishes that follow.
         if connection != nil { readFrames() }
+        if connection != nil, !blocked { publishPending() }
 
         if let deadline {
             let idle = unconfirmed.isEmpty && republish.isEmpty && !shared.hasQueued
@@ -75,7 +76,9 @@ final class PublisherWorker {
         }
         var timeout: Duration = .seconds(max(1, endpoint.heartbeatSeconds) / 2)
         if endpoint.heartbeatSeconds == 0 { timeout = .seconds(5) }
-        if let connection, connection.hasBufferedInput { timeout = .zero }
+        if let connection, connection.hasBufferedInput || (!blocked && unconfirmed.count < window && hasWork) {
+            timeout = .zero
+        }
         if connection == nil { timeout = min(timeout, max(.zero, nextAttempt - .now)) }
         if let deadline { timeout = min(timeout, max(.zero, deadline - .now)) }
         _ = shared.wake.wait(socket: connection?.socketFD, timeout: timeout)
@@ -83,6 +86,8 @@ final class PublisherWorker {
     }
 
     // MARK: Publishing
+
+    private var hasWork: Bool { !republish.isEmpty || shared.hasQueued }
 
     private func publishPending() {
         guard let connection else { return }

@@ -7,8 +7,26 @@ struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Work with pipeline.yaml.",
-        subcommands: [Check.self]
+        subcommands: [Check.self, Tiers.self]
     )
+
+    struct Tiers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the tier names, cheapest first, one a line.")
+
+        @Argument(help: "The configuration file.")
+        var file: String = "pipeline.yaml"
+
+        func run() async throws {
+            let config: PipelineConfig
+            do {
+                config = try PipelineConfig.load(path: file)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            for tier in config.tiers { print(tier.name) }
+        }
+    }
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
