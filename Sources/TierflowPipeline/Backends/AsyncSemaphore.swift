@@ -29,6 +29,13 @@ final class AsyncSemaphore: Sendable {
     /// Free permits right now (for tests and metrics).
     var availablePermits: Int { state.withLock { $0.available } }
 
+    /// Tasks suspended waiting for a permit right now (for tests and metrics).
+    var suspendedWaiters: Int {
+        state.withLock { state in
+            state.waiters.values.count { if case .suspended = $0 { true } else { false } }
+        }
+    }
+
     /// Takes a permit, suspending until one is free.
     func wait() async throws {
         let id: UInt64? = state.withLock { state in

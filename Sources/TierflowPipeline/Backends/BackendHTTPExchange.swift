@@ -54,7 +54,7 @@ struct BackendHTTPExchange: Sendable {
         let text = scrub(serverMessage(response.body), tier: tier)
         switch status {
         case 408, 409, 429:
-            return BackendError(.rateLimited, status: status, message: text)
+            return BackendError(.rateLimited, status: status, retryAfterSeconds: retryAfter(response), message: text)
         case 500...599:
             return BackendError(.serverError, status: status, retryAfterSeconds: retryAfter(response), message: text)
         default:

@@ -52,7 +52,7 @@ public struct ResilientBackend: LLMBackend {
         self.breaker = breaker
         self.retryPolicy = retryPolicy
         self.maxConcurrency = max(1, maxConcurrency)
-        permits = AsyncSemaphore(permits: 1000)
+        permits = AsyncSemaphore(permits: max(1, maxConcurrency))
         self.clock = clock
         self.logger = logger
     }
