@@ -12,5 +12,6 @@ eval "$(scripts/services.sh env)"
 export TIERFLOW_LIVE_TESTS=1
 
 swift build --build-tests
+export TIERFLOW_BIN_DIR="$(swift build --show-bin-path)"
 .build/debug/tierflow migrate --config pipeline.yaml
 swift test --skip-build "$@"

@@ -75,7 +75,14 @@ public struct TierWorkerStage: StageHandler {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            let answer = try await backend.complete(prompt, tier: tier)
+            let answer: BackendAnswer
+            if let resilient = backend as? ResilientBackend {
+                // Retries stop at the query's deadline rather than waiting past it.
+                let deadline = envelope.deadline.map { clock.now.advanced(by: .milliseconds(Int($0.timeIntervalSinceNow * 1000))) }
+                answer = try await resilient.completion(prompt, tier: tier, deadline: deadline).answer
+            } else {
+                answer = try await backend.complete(prompt, tier: tier)
+            }
             let elapsed = start.duration(to: clock.now)
             return TierAttempt(
                 tier: tier.name, model: answer.model, answer: TextSanitiser.clean(answer.text),
