@@ -14,6 +14,8 @@ final class CurlMultiLoop {
     private var transfersByID: [UInt64: CurlTransfer] = [:]
     private var transfersByHandle: [UnsafeMutableRawPointer: CurlTransfer] = [:]
     private var idleHandles: [CurlEasyHandle] = []
+    /// No transfer expires before this, so deadlines need no scan until then.
+    private var earliestDeadline: ContinuousClock.Instant?
 
     init(multi: UnsafeMutableRawPointer, queue: CurlCommandQueue, configuration: HTTPClient.Configuration, logger: Logger) {
         self.multi = multi
@@ -25,14 +27,16 @@ final class CurlMultiLoop {
     /// Runs until a shutdown command, then fails what is left and frees every handle.
     func run() {
         var running: Int32 = 0
-        commands: while true {
+        var stopping = false
+        while !stopping {
             for command in queue.drain() {
                 switch command {
                 case .start(let id, let request, let sink): start(id: id, request: request, sink: sink)
                 case .cancel(let id): cancel(id: id)
-                case .shutdown: break commands
+                case .shutdown: stopping = true
                 }
             }
+            if stopping { break }
             let performResult = curl_multi_perform(multi, &running)
             if performResult != CURLM_OK {
                 logger.error("curl_multi_perform failed", metadata: ["curl.multi_code": "\(performResult.rawValue)"])
@@ -66,6 +70,7 @@ final class CurlMultiLoop {
         transfer.easy = handle
         transfersByID[id] = transfer
         transfersByHandle[handle.raw] = transfer
+        earliestDeadline = min(earliestDeadline ?? transfer.deadline, transfer.deadline)
         logger.trace("HTTP request started", metadata: metadata(for: transfer))
     }
 
@@ -109,9 +114,13 @@ final class CurlMultiLoop {
 
     /// Fails transfers past their deadline with `.timeout`; returns milliseconds until the next deadline.
     private func expireOverdueTransfers() -> Int {
-        guard !transfersByID.isEmpty else { return Int.max }
+        guard !transfersByID.isEmpty, let earliest = earliestDeadline else {
+            earliestDeadline = nil
+            return Int.max
+        }
         let now = ContinuousClock.now
-        var next = Int.max
+        if now < earliest { return PreparedRequest.milliseconds(earliest - now) }
+        var next: ContinuousClock.Instant?
         for transfer in transfersByID.values {
             if transfer.deadline <= now {
                 detach(transfer)
@@ -120,10 +129,11 @@ final class CurlMultiLoop {
                 logger.debug("HTTP request timed out", metadata: metadata(for: transfer))
                 transfer.fail(error(for: transfer, code: .timeout, reason: reason))
             } else {
-                next = min(next, PreparedRequest.milliseconds(transfer.deadline - now))
+                next = min(next ?? transfer.deadline, transfer.deadline)
             }
         }
-        return next
+        earliestDeadline = next
+        return next.map { PreparedRequest.milliseconds($0 - now) } ?? Int.max
     }
 
     /// Removes the transfer from the multi handle and the tables, and pools its easy handle.

@@ -10,7 +10,8 @@ import Synchronization
 /// to it through a locked command queue and wait on continuations, so no libcurl call ever runs on
 /// Swift's cooperative thread pool. Many requests run concurrently and reuse keep-alive connections.
 ///
-/// Call ``shutdown()`` when done; dropping the last reference also stops the thread, without waiting.
+/// Call ``shutdown()`` when done. Dropping the last reference also stops the thread, without waiting;
+/// bodies still being streamed then fail with ``HTTPClientError/Code/shutdown``.
 public final class HTTPClient: Sendable {
     /// The settings the client was created with.
     public let configuration: Configuration
