@@ -5,7 +5,7 @@ import Logging
 /// Calls are served in order. If the connection is lost, the next call reconnects (no more often than the
 /// configuration's backoff allows); a statement that was running when it dropped throws a retryable
 /// ``PostgresError`` with code ``PostgresError/Code/connectionLost`` and is not retried here.
-public final class PostgresConnection: Sendable {
+public final class PostgresConnection: Sendable, CustomStringConvertible {
     private let thread: PostgresThread
     private let logger: Logger
     /// The configuration's redacted description (no password).

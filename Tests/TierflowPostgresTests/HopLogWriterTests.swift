@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+
+@testable import TierflowPostgres
+
+@Suite("HopLogWriter (live)", .enabled(if: LiveDatabase.isEnabled))
+struct HopLogWriterTests {
+    private func makeWriter(application: String = "tierflow-tests-writer", url: String = LiveDatabase.workerURL) -> HopLogWriter {
+        HopLogWriter(configuration: LiveDatabase.configuration(url: url, application: application), logger: LiveDatabase.logger)
+    }
+
+    @Test("5000 concurrent writes commit exactly once in groups; replaying them inserts nothing")
+    func concurrentWritesAndReplay() async throws {
+        try await LiveDatabase.migrateSharedDatabase()
+        let prefix = "test-hop-\(LiveDatabase.uniqueSuffix())-"
+        let writer = makeWriter()
+        let reader = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+        let units = (0..<5000).map {
+            HopFixtures.unit(prefix: prefix, index: $0, query: $0 % 5 == 0, result: $0 % 7 == 0, deadLetter: $0 % 50 == 0)
+        }
+
+        let first = try await HopFixtures.writeConcurrently(units, to: writer)
+        #expect(first.allSatisfy { $0.hop == .inserted })
+        #expect(first.filter { $0.query == .inserted }.count == 1000)
+        #expect(first.filter { $0.result == .inserted }.count == 715)
+        #expect(first.filter { $0.deadLetter == .inserted }.count == 100)
+        let expected = ["hops": 5000, "queries": 1000, "results": 715, "dead_letters": 100]
+        #expect(try await HopFixtures.counts(prefix: prefix, on: reader) == expected)
+        let statistics = writer.statistics
+        #expect(statistics.committedUnits == 5000)
+        #expect(statistics.committedBatches < 5000, "no group commit happened")
+
+        // Duplicate submissions: the same units again, concurrently, twice each.
+        let replay = try await HopFixtures.writeConcurrently(units + units, to: writer)
+        #expect(replay.allSatisfy { $0.hop == .duplicate })
+        #expect(replay.allSatisfy { $0.query != .inserted && $0.result != .inserted && $0.deadLetter != .inserted })
+        #expect(try await HopFixtures.counts(prefix: prefix, on: reader) == expected)
+
+        print("HopLogWriter: \(statistics.committedBatches) transactions for 5000 units, largest \(statistics.largestBatch)")
+        await writer.close()
+        await reader.close()
+        try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
+    }
+
+    @Test("two different units writing a result for the same query: exactly one result lands")
+    func resultUniquePerQuery() async throws {
+        try await LiveDatabase.migrateSharedDatabase()
+        let prefix = "test-res-\(LiveDatabase.uniqueSuffix())-"
+        let writer = makeWriter()
+        let reader = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+        // Same batch (concurrent) and across batches (sequential), for 20 queries each.
+        let concurrent = (0..<20).flatMap { index in
+            [HopFixtures.unit(prefix: prefix, index: index, stage: "result", attempt: 0, result: true),
+             HopFixtures.unit(prefix: prefix, index: index, stage: "result", attempt: 1, result: true)]
+        }
+        let outcomes = try await HopFixtures.writeConcurrently(concurrent, to: writer)
+        #expect(outcomes.allSatisfy { $0.hop == .inserted })
+        #expect(outcomes.filter { $0.result == .inserted }.count == 20)
+        #expect(outcomes.filter { $0.result == .duplicate }.count == 20)
+        let late = try await writer.write(HopFixtures.unit(prefix: prefix, index: 3, stage: "result", attempt: 2, result: true))
+        #expect(late.hop == .inserted)
+        #expect(late.result == .duplicate)
+        let counts = try await HopFixtures.counts(prefix: prefix, on: reader)
+        #expect(counts["results"] == 20)
+        #expect(counts["hops"] == 41)
+        await writer.close()
+        await reader.close()
+        try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
+    }
+
+    @Test("existingHop returns the stored decision and output; nil when absent")
+    func existingHop() async throws {
+        try await LiveDatabase.migrateSharedDatabase()
+        let prefix = "test-exist-\(LiveDatabase.uniqueSuffix())-"
+        let writer = makeWriter()
+        let unit = HopFixtures.unit(prefix: prefix, index: 1)
+        _ = try await writer.write(unit)
+        let stored = try #require(try await writer.existingHop(queryId: unit.hop.queryId, stage: "tier", tier: "edge"))
+        #expect(stored.decision == "answered")
+        #expect(stored.record.key == unit.hop.key)
+        #expect(stored.record.tokensIn == 412)
+        let output = try #require(stored.output)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        #expect(json["query_id"] as? String == unit.hop.queryId)
+        #expect((json["answer"] as? String)?.contains("\u{FFFD}") == true, "the NUL escape was sanitised")
+        #expect(try await writer.existingHop(queryId: unit.hop.queryId, stage: "tier", tier: "cloud") == nil)
+        await writer.close()
+        try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
+    }
+
+    @Test("a unit the server rejects fails alone; the rest of its batch commits")
+    func badUnitIsIsolated() async throws {
+        try await LiveDatabase.migrateSharedDatabase()
+        let prefix = "test-bad-\(LiveDatabase.uniqueSuffix())-"
+        let writer = makeWriter()
+        var units = (0..<50).map { HopFixtures.unit(prefix: prefix, index: $0) }
+        units[17].hop.detail = "{not json"
+        let results = await withTaskGroup(of: (Int, Result<HopWriteOutcome, any Error>).self) { group in
+            for (index, unit) in units.enumerated() {
+                group.addTask {
+                    do { return (index, .success(try await writer.write(unit))) } catch { return (index, .failure(error)) }
+                }
+            }
+            var collected: [Int: Result<HopWriteOutcome, any Error>] = [:]
+            for await (index, result) in group { collected[index] = result }
+            return collected
+        }
+        var rejected: PostgresError?
+        if case .failure(let error) = results[17] { rejected = error as? PostgresError }
+        let failure = try #require(rejected)
+        #expect(failure.sqlState == "22P02")
+        #expect(results.filter { $0.key != 17 }.allSatisfy { (try? $0.value.get())?.hop == .inserted })
+        let reader = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+        #expect(try await HopFixtures.counts(prefix: prefix, on: reader)["hops"] == 49)
+        await reader.close()
+        await writer.close()
+        try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
+    }
+
+    @Test("writes issued around a backend kill all land exactly once")
+    func writesAroundKill() async throws {
+        try await LiveDatabase.migrateSharedDatabase()
+        let prefix = "test-kill-\(LiveDatabase.uniqueSuffix())-"
+        let application = "tierflow-test-writer-kill-\(LiveDatabase.uniqueSuffix())"
+        let writer = makeWriter(application: application)
+        let units = (0..<3000).map { HopFixtures.unit(prefix: prefix, index: $0, result: $0 % 3 == 0) }
+        let writes = Task { try await HopFixtures.writeConcurrently(units, to: writer) }
+        var kills = 0
+        for _ in 0..<3 {
+            try await Task.sleep(for: .milliseconds(60))
+            kills += try LiveDatabase.terminateBackends(application: application)
+        }
+        let outcomes = try await writes.value
+        #expect(kills >= 1)
+        #expect(outcomes.count == 3000)
+        let reader = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+        let counts = try await HopFixtures.counts(prefix: prefix, on: reader)
+        #expect(counts["hops"] == 3000)
+        #expect(counts["results"] == 1000)
+        // An ambiguous COMMIT (connection lost during it) may make a landed unit report .duplicate, never the
+        // reverse: reported insertions never exceed rows.
+        #expect(outcomes.filter { $0.hop == .inserted }.count <= 3000)
+        let replay = try await HopFixtures.writeConcurrently(Array(units.prefix(100)), to: writer)
+        #expect(replay.allSatisfy { $0.hop == .duplicate })
+        #expect(writer.isHealthy)
+        print("HopLogWriter kill test: \(kills) backends killed, \(writer.statistics.retries) retried attempts")
+        await reader.close()
+        await writer.close()
+        try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
+    }
+
+    @Test("while the database refuses connections, writes wait (unhealthy), can be cancelled, and land once it is back")
+    func outageWaitsAndRecovers() async throws {
+        try await LiveDatabase.migrateSharedDatabase()
+        let suffix = LiveDatabase.uniqueSuffix()
+        let role = "tierflow_test_\(suffix)"
+        let password = "pw-\(suffix)"
+        try LiveDatabase.superuser("""
+            CREATE ROLE \(role) LOGIN PASSWORD '\(password)';
+            GRANT SELECT, INSERT, UPDATE ON hops, queries, results, dead_letters TO \(role);
+            ALTER ROLE \(role) NOLOGIN;
+            """)
+        var components = try #require(URLComponents(string: LiveDatabase.workerURL))
+        components.user = role
+        components.password = password
+        let writer = makeWriter(application: "tierflow-test-outage-\(suffix)", url: try #require(components.string))
+        let prefix = "test-outage-\(suffix)-"
+        do {
+            let pending = Task { try await writer.write(HopFixtures.unit(prefix: prefix, index: 1)) }
+            let cancelled = Task { try await writer.write(HopFixtures.unit(prefix: prefix, index: 2)) }
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(!writer.isHealthy)
+            cancelled.cancel()
+            await #expect(throws: CancellationError.self) { try await cancelled.value }
+
+            try LiveDatabase.superuser("ALTER ROLE \(role) LOGIN")
+            let outcome = try await pending.value
+            #expect(outcome.hop == .inserted)
+            #expect(writer.isHealthy)
+            let reader = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+            let rows = try await reader.query("SELECT query_id FROM hops WHERE query_id LIKE $1", [.string(prefix + "%")])
+            #expect(rows.map { try? $0.string("query_id") } == [prefix + "1"])
+            await reader.close()
+        } catch {
+            Issue.record(error)
+        }
+        await writer.close()
+        try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
+        try LiveDatabase.superuser("DROP OWNED BY \(role); DROP ROLE \(role);")
+    }
+}
