@@ -124,6 +124,11 @@ let package = Package(
         .executableTarget(name: "tierflow-router", dependencies: workerDependencies, swiftSettings: strict),
         .executableTarget(name: "tierflow-worker", dependencies: workerDependencies, swiftSettings: strict),
         .executableTarget(name: "tierflow-evaluator", dependencies: workerDependencies, swiftSettings: strict),
+        .executableTarget(
+            name: "tierflow-bench",
+            dependencies: workerDependencies + ["TierflowAMQP", "TierflowPostgres"],
+            swiftSettings: strict
+        ),
 
         // Tests.
         .testTarget(name: "TierflowCoreTests", dependencies: ["TierflowCore"], swiftSettings: strict),

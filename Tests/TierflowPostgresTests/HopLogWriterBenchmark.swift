@@ -89,33 +89,13 @@ struct HopLogWriterBenchmark {
         let connection = try await LiveDatabase.connect(url: LiveDatabase.workerURL, application: "tierflow-bench-copy")
         for _ in 0..<Self.repetitions {
             let prefix = "bench-\(LiveDatabase.uniqueSuffix())-"
-            let data = Self.copyText((0..<Self.units).map { HopFixtures.unit(prefix: prefix, index: $0).hop })
+            let hops = (0..<Self.units).map { HopFixtures.unit(prefix: prefix, index: $0).hop }
             var copied = 0
-            copy.append(try await seconds {
-                copied = try await connection.withSession { session in
-                    try session.copyIn(
-                        "COPY hops (query_id, stage, tier, attempt, worker, started_at, finished_at, decision, score, model, tokens_in, tokens_out, cost_usd, error, detail, output) FROM STDIN",
-                        data: data)
-                }
-            })
+            copy.append(try await seconds { copied = try await connection.copyHops(hops) })
             #expect(copied == Self.units)
             try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
         }
         await connection.close()
         report("plain COPY of 5000 hop rows (one statement)", copy, rows: Self.units)
-    }
-
-    /// COPY text format: tab-separated, `\N` for NULL, backslash escapes.
-    static func copyText(_ hops: [HopRecord]) -> [UInt8] {
-        func field(_ value: PostgresValue) -> String {
-            guard let text = value.textRepresentation else { return "\\N" }
-            return text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
-                .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
-        }
-        var out = ""
-        for hop in hops {
-            out += BatchInsert.row(hop).map(field).joined(separator: "\t") + "\n"
-        }
-        return Array(out.utf8)
     }
 }

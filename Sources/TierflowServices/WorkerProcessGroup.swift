@@ -1,0 +1,111 @@
+import Foundation
+import Synchronization
+import TierflowCore
+
+/// Starts and stops the worker executables as child processes, each with its own log file.
+///
+/// Used by the live tests, the benchmarks and the fault-injection suite to run the pipeline as it
+/// runs in production: separate processes connected by queues.
+public final class WorkerProcessGroup: Sendable {
+    private let processes = Mutex<[String: Process]>([:])
+    /// Where the executables are.
+    public let binDirectory: URL
+    /// Where the configuration file and the logs are written.
+    public let directory: URL
+    /// The configuration file every process reads.
+    public let configPath: String
+
+    /// Writes `configYAML` to a fresh temporary directory; processes start from `binDirectory`.
+    public init(binDirectory: URL, configYAML: String) throws {
+        self.binDirectory = binDirectory
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tierflow-procs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        configPath = directory.appendingPathComponent("pipeline.yaml").path
+        try configYAML.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Names of the processes still running.
+    public var running: [String] { processes.withLock { $0.filter { $0.value.isRunning }.map(\.key).sorted() } }
+
+    /// Starts `tierflow-<executable>` (with `--tier` for workers); returns its name (`worker-edge`, `router`, …).
+    @discardableResult
+    public func start(_ executable: String, tier: String? = nil, replica: Int? = nil, logLevel: String = "notice") throws -> String {
+        var name = tier.map { "\(executable)-\($0)" } ?? executable
+        if let replica { name += "-\(replica)" }
+        let process = Process()
+        process.executableURL = binDirectory.appendingPathComponent("tierflow-\(executable)")
+        process.arguments = ["--config", configPath, "--log-level", logLevel] + (tier.map { ["--tier", $0] } ?? [])
+        let log = directory.appendingPathComponent("\(name).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        processes.withLock { $0[name] = process }
+        return name
+    }
+
+    /// Sends SIGTERM and waits for the exit status (SIGKILL and -9 after `limit`).
+    public func terminate(_ name: String, within limit: Duration) async throws -> Int32 {
+        guard let process = processes.withLock({ $0[name] }) else { return -1 }
+        if !process.isRunning { return process.terminationStatus }
+        process.terminate()
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            return -9
+        }
+        return process.terminationStatus
+    }
+
+    /// Kills `name` with SIGKILL at once (a crash).
+    public func crash(_ name: String) {
+        guard let process = processes.withLock({ $0[name] }), process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Sends SIGTERM to every process and waits for them; returns the exit statuses.
+    public func terminateAll(within limit: Duration) async throws -> [String: Int32] {
+        let names = processes.withLock { Array($0.keys) }
+        for name in running { processes.withLock { $0[name] }?.terminate() }
+        var statuses: [String: Int32] = [:]
+        for name in names { statuses[name] = try await terminate(name, within: limit) }
+        return statuses
+    }
+
+    /// SIGKILLs whatever still runs.
+    public func killAll() {
+        for process in processes.withLock({ Array($0.values) }) where process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+
+    /// The log of `name` so far.
+    public func log(_ name: String) -> String {
+        (try? String(contentsOf: directory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
+    }
+
+    /// A configuration file equivalent to `config`, with every tier on the simulated backend.
+    public static func simulatedYAML(for config: PipelineConfig) -> String {
+        var lines = [
+            "namespace: \(config.namespace)",
+            "broker: {url: \"\(config.broker.url.value)\", admin_url: \"\(config.broker.adminURL.value)\", confirm_window: \(config.broker.confirmWindow)}",
+            "database: {url: \"\(config.database.url.value)\", owner_url: \"\(config.database.ownerURL.value)\", max_batch: \(config.database.maxBatch)}",
+            "queues: {prefetch: \(config.queues.prefetch), delivery_limit: \(config.queues.deliveryLimit), max_message_bytes: \(config.queues.maxMessageBytes)}",
+            "ingest: {flood_window_seconds: \(config.ingest.floodWindowSeconds), default_deadline_seconds: \(config.ingest.defaultDeadlineSeconds)}",
+            "layer0: {enabled: \(config.layer0.enabled)}",
+            "router: {quality_target: \(config.router.qualityTarget)}",
+            "evaluator: {max_cost_per_query_usd: \(config.evaluator.maxCostPerQueryUSD)}",
+            "tiers:",
+        ]
+        for tier in config.tiers {
+            lines.append(
+                "  - {name: \(tier.name), backend: simulated, model: \(tier.model), price: {input: \(tier.price.inputPerMillion), output: \(tier.price.outputPerMillion)}, max_concurrency: \(tier.maxConcurrency), confidence_threshold: \(tier.confidenceThreshold), simulated: {skill: \(tier.simulation.skill), latency_ms: \(tier.simulation.latencyMilliseconds)}}"
+            )
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

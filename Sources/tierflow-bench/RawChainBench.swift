@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import TierflowAMQP
+
+/// A raw 5-hop RabbitMQ chain: the same message size, persistent quorum queues, publisher confirms and
+/// manual acks as the pipeline, but no logic and no database — the ceiling the pipeline is compared to.
+struct RawChainBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "raw-chain", abstract: "Throughput of a raw N-hop queue chain.")
+
+    @Option(help: "Messages to send.") var messages = 20_000
+    @Option(help: "Queue hops.") var hops = 5
+    @Option(help: "Message size in bytes.") var size = 1200
+    @Option(help: "Prefetch of each relay.") var prefetch = 64
+    @Option(help: "Give up after this many seconds.") var timeout = 120
+
+    func run() async throws {
+        let url = try Bench.environment("TIERFLOW_AMQP_URL")
+        let namespace = Bench.uniqueNamespace("raw")
+        let queues = (1...hops).map { "\(namespace).q\($0)" }
+        let topology = AMQPTopology(queues: queues.map { .init(name: $0, quorum: true, deliveryLimit: 5) })
+        let endpoint = try AMQPEndpoint(url: url)
+        let admin = try await AMQPQueueInspector(endpoint: endpoint.named("bench-raw-admin"), logger: Bench.logger)
+        try await admin.declare(topology)
+        defer { Task { for queue in queues { try? await admin.deleteQueue(queue) }; await admin.close() } }
+
+        // One relay per hop between queues: consume q_k, publish to q_k+1 and wait for the confirm, then ack.
+        var relays: [(AMQPConsumer, AMQPPublisher)] = []
+        for index in 0..<(hops - 1) {
+            let consumer = try await AMQPConsumer(
+                endpoint: endpoint.named("bench-raw-c\(index)"), queue: queues[index], prefetch: prefetch, topology: topology,
+                logger: Bench.logger)
+            let publisher = try await AMQPPublisher(endpoint: endpoint.named("bench-raw-p\(index)"), topology: topology, logger: Bench.logger)
+            relays.append((consumer, publisher))
+        }
+        let sink = try await AMQPConsumer(
+            endpoint: endpoint.named("bench-raw-sink"), queue: queues[hops - 1], prefetch: prefetch, topology: topology, logger: Bench.logger)
+        let source = try await AMQPPublisher(endpoint: endpoint.named("bench-raw-source"), topology: topology, logger: Bench.logger)
+        let body = [UInt8](repeating: UInt8(ascii: "x"), count: size)
+        let count = messages
+
+        let started = ContinuousClock.now
+        let elapsed = try await withThrowingTaskGroup(of: Duration?.self) { group in
+            for (index, (consumer, publisher)) in relays.enumerated() {
+                let next = queues[index + 1]
+                group.addTask {
+                    try await withThrowingDiscardingTaskGroup { inner in
+                        for try await delivery in consumer.deliveries {
+                            inner.addTask {
+                                _ = try await publisher.publish(routingKey: next, body: delivery.body, properties: delivery.properties)
+                                try await consumer.ack(delivery)
+                            }
+                        }
+                    }
+                    return nil
+                }
+            }
+            group.addTask {
+                try await withThrowingDiscardingTaskGroup { inner in
+                    for i in 0..<count {
+                        inner.addTask {
+                            _ = try await source.publish(routingKey: queues[0], body: body, properties: .init(messageID: "m\(i)"))
+                        }
+                        if i % 512 == 511 { await Task.yield() }
+                    }
+                }
+                return nil
+            }
+            group.addTask {
+                var received = 0
+                for try await delivery in sink.deliveries {
+                    try await sink.ack(delivery)
+                    received += 1
+                    if received == count { break }
+                }
+                return ContinuousClock.now - started
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(timeout))
+                throw BenchError("raw chain did not finish within \(timeout) s")
+            }
+            var result: Duration?
+            while let value = try await group.next() {
+                if let value { result = value; break }
+            }
+            group.cancelAll()
+            return result!
+        }
+        for (consumer, publisher) in relays {
+            await consumer.close()
+            await publisher.close()
+        }
+        await sink.close()
+        await source.close()
+        let rate = Double(count) / Bench.seconds(elapsed)
+        print(String(format: "raw %d-hop chain: %d messages of %d bytes in %.2f s = %.0f msg/s end to end", hops, count, size, Bench.seconds(elapsed), rate))
+        Bench.emit(["bench": "raw-chain", "hops": hops, "messages": count, "bytes": size, "seconds": Bench.seconds(elapsed), "rate": rate])
+    }
+}
