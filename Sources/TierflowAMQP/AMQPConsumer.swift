@@ -110,6 +110,13 @@ public final class AMQPConsumer: Sendable {
         if finished { waiter?.resume() } else { state.wake.signal() }
     }
 
+    /// Whether `delivery` can still be settled: it came on the current connection of this consumer.
+    /// Deliveries buffered before a reconnect are not; skipping their work saves a duplicate (the broker
+    /// redelivers them).
+    public func isCurrent(_ delivery: AMQPDelivery) -> Bool {
+        state.fields.withLock { $0.isConnected && $0.generation == delivery.generation } && delivery.consumerID == state.id
+    }
+
     /// The queue being consumed (for a reply queue: its current server-chosen name).
     public var queueName: String { state.fields.withLock { $0.queueName } }
 

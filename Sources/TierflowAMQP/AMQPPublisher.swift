@@ -93,4 +93,7 @@ public final class AMQPPublisher: Sendable {
 
     /// Whether the connection is up right now (false while reconnecting or after close).
     public var isConnected: Bool { state.fields.withLock { $0.isConnected } }
+
+    /// Whether the broker has blocked publishing (memory or disk alarm); publishes wait meanwhile.
+    public var isBlocked: Bool { state.fields.withLock { $0.isBlocked } }
 }

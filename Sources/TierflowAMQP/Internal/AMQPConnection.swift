@@ -237,42 +237,6 @@ final class AMQPConnection {
 
     // MARK: Errors
 
-    private func decodeMethod(_ method: amqp_method_t) -> InboundFrame {
-        let decoded = method.decoded
-        func field<T>(_ type: T.Type) -> T { decoded!.assumingMemoryBound(to: T.self).pointee }
-        switch method.id {
-        case AMQP_BASIC_ACK_METHOD:
-            let m = field(amqp_basic_ack_t.self)
-            return .ack(tag: m.delivery_tag, multiple: m.multiple != 0)
-        case AMQP_BASIC_NACK_METHOD:
-            let m = field(amqp_basic_nack_t.self)
-            return .nack(tag: m.delivery_tag, multiple: m.multiple != 0)
-        case AMQP_BASIC_DELIVER_METHOD:
-            let m = field(amqp_basic_deliver_t.self)
-            return .deliver(
-                consumerTag: m.consumer_tag.string, deliveryTag: m.delivery_tag, redelivered: m.redelivered != 0,
-                exchange: m.exchange.string, routingKey: m.routing_key.string)
-        case AMQP_BASIC_RETURN_METHOD:
-            let m = field(amqp_basic_return_t.self)
-            return .returned(
-                replyCode: m.reply_code, replyText: m.reply_text.string, exchange: m.exchange.string,
-                routingKey: m.routing_key.string)
-        case AMQP_BASIC_CANCEL_METHOD:
-            return .cancelledByBroker(consumerTag: field(amqp_basic_cancel_t.self).consumer_tag.string)
-        case AMQP_BASIC_CANCEL_OK_METHOD:
-            return .cancelOK(consumerTag: field(amqp_basic_cancel_ok_t.self).consumer_tag.string)
-        case AMQP_CONNECTION_BLOCKED_METHOD:
-            return .blocked(reason: field(amqp_connection_blocked_t.self).reason.string)
-        case AMQP_CONNECTION_UNBLOCKED_METHOD:
-            return .unblocked
-        case AMQP_CHANNEL_CLOSE_METHOD, AMQP_CONNECTION_CLOSE_METHOD:
-            let error = brokerClosed(method, doing: "work")
-            return method.id == AMQP_CHANNEL_CLOSE_METHOD ? .channelClosed(error) : .connectionClosed(error)
-        default:
-            return .other(methodID: method.id)
-        }
-    }
-
     private func check(_ status: Int32, doing what: String) throws(AMQPError) {
         guard status < 0 else { return }
         isOpen = false
@@ -298,10 +262,11 @@ final class AMQPConnection {
     }
 
     /// Answers a broker-sent `channel.close` / `connection.close` and describes it.
-    private func brokerClosed(_ method: amqp_method_t, doing what: String) -> AMQPError {
+    func brokerClosed(_ method: amqp_method_t, doing what: String?) -> AMQPError {
         let isChannel = method.id == AMQP_CHANNEL_CLOSE_METHOD
         guard isChannel || method.id == AMQP_CONNECTION_CLOSE_METHOD, let decoded = method.decoded else {
-            return failure(.protocolError, "could not \(what): unexpected method 0x\(String(method.id, radix: 16))")
+            return failure(
+                .protocolError, "could not \(what ?? "work"): unexpected method 0x\(String(method.id, radix: 16))")
         }
         // channel.close and connection.close have the same layout.
         let close = decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
@@ -323,19 +288,13 @@ final class AMQPConnection {
             default: isChannel ? .channelClosed : .connectionClosed
             }
         let scope = isChannel ? "channel" : "connection"
-        var error = failure(code, "the broker closed the \(scope) while trying to \(what): \(text)")
+        let during = what.map { " while trying to \($0)" } ?? ""
+        var error = failure(code, "the broker closed the \(scope)\(during): \(text)")
         error.replyCode = close.reply_code
         return error
     }
 
     private func failure(_ code: AMQPError.Code, _ message: String) -> AMQPError {
         AMQPError(code: code, message: message, context: ["amqp.endpoint": endpoint.description])
-    }
-
-    static func statusText(_ status: Int32) -> String { String(cString: amqp_error_string2(status)) }
-
-    static func timeval(_ duration: Duration) -> Glibc.timeval {
-        let (seconds, attoseconds) = duration.components
-        return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
     }
 }

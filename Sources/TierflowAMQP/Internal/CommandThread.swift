@@ -107,9 +107,8 @@ final class CommandThread: Sendable {
                     logger.debug("idle connection lost", metadata: ["amqp.error": .string(error.description)])
                 }
             }
-            let timeout: Duration = endpoint.heartbeatSeconds > 0 ? .seconds(max(1, endpoint.heartbeatSeconds) / 2) : .seconds(5)
             let socket = connection?.isOpen == true ? connection?.socketFD : nil
-            _ = wake.wait(socket: socket, timeout: timeout)
+            _ = wake.wait(socket: socket, timeout: endpoint.idleWakeInterval)
         }
         connection?.close()
         connection = nil

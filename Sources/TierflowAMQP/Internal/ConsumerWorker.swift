@@ -80,7 +80,7 @@ final class ConsumerWorker {
         if connection == nil, !stopped, ContinuousClock.now >= nextAttempt { reconnect() }
         if connection != nil { readFrames() }
 
-        var timeout: Duration = endpoint.heartbeatSeconds > 0 ? .seconds(max(1, endpoint.heartbeatSeconds) / 2) : .seconds(5)
+        var timeout = endpoint.idleWakeInterval
         if let connection, connection.hasBufferedInput { timeout = .zero }
         if connection == nil && !stopped { timeout = min(timeout, max(.zero, nextAttempt - .now)) }
         _ = shared.wake.wait(socket: connection?.socketFD, timeout: timeout)
@@ -146,9 +146,13 @@ final class ConsumerWorker {
     private func readFrames() {
         guard let connection else { return }
         do {
+            var frames = 0
             while let frame = try connection.nextFrame() {
                 try handle(frame)
                 if self.connection == nil { return }
+                frames += 1
+                // Everything read so far is copied out: let rabbitmq-c recycle its frame memory now and then.
+                if frames % 64 == 0 { connection.releaseBuffers() }
             }
             connection.releaseBuffers()
         } catch {

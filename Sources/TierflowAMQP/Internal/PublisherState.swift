@@ -9,6 +9,8 @@ struct PublishRequest: Sendable {
     var body: [UInt8]
     var properties: AMQPMessageProperties
     var mandatory: Bool
+    /// Sent on some connection already (so sending it again is a republish).
+    var wasSent = false
     var continuation: CheckedContinuation<AMQPPublishOutcome, any Error>
 }
 
@@ -26,6 +28,7 @@ final class PublisherState: Sendable {
         var terminated: AMQPError?
         var statistics = AMQPPublisher.Statistics()
         var isConnected = false
+        var isBlocked = false
     }
 
     let fields = Mutex(Fields())
@@ -86,7 +89,14 @@ final class PublisherState: Sendable {
     }
 
     func setConnected(_ connected: Bool) {
-        fields.withLock { $0.isConnected = connected }
+        fields.withLock {
+            $0.isConnected = connected
+            $0.isBlocked = false
+        }
+    }
+
+    func setBlocked(_ blocked: Bool) {
+        fields.withLock { $0.isBlocked = blocked }
     }
 
     /// Marks the publisher finished: fails whatever is still queued and releases `close()` callers.

@@ -74,8 +74,7 @@ final class PublisherWorker {
                 return false
             }
         }
-        var timeout: Duration = .seconds(max(1, endpoint.heartbeatSeconds) / 2)
-        if endpoint.heartbeatSeconds == 0 { timeout = .seconds(5) }
+        var timeout = endpoint.idleWakeInterval
         if let connection, connection.hasBufferedInput || (!blocked && unconfirmed.count < window && hasWork) {
             timeout = .zero
         }
@@ -92,21 +91,31 @@ final class PublisherWorker {
     private func publishPending() {
         guard let connection else { return }
         do {
+            var first: UInt64 = 0
+            var again: UInt64 = 0
+            defer {
+                if first + again > 0 {
+                    shared.update {
+                        $0.published += first
+                        $0.republished += again
+                    }
+                }
+            }
             while !republish.isEmpty, unconfirmed.count < window {
                 let request = republish.removeFirst()
                 try send(request, on: connection)
-                shared.update { $0.republished += 1 }
+                if request.wasSent { again += 1 } else { first += 1 }
             }
             let batch = shared.take(limit: republish.isEmpty ? window - unconfirmed.count : 0)
             for (index, request) in batch.enumerated() {
                 do {
                     try send(request, on: connection)
+                    first += 1
                 } catch {
                     republish.append(contentsOf: batch[(index + 1)...])
                     throw error
                 }
             }
-            if !batch.isEmpty { shared.update { $0.published += UInt64(batch.count) } }
         } catch {
             connectionLost(error)
         }
@@ -115,7 +124,9 @@ final class PublisherWorker {
     private func send(_ request: PublishRequest, on connection: AMQPConnection) throws(AMQPError) {
         let tag = nextTag
         // Track before sending: if the send fails half-way the message is republished, never lost.
-        unconfirmed[tag] = Unconfirmed(request: request)
+        var sent = request
+        sent.wasSent = true
+        unconfirmed[tag] = Unconfirmed(request: sent)
         nextTag += 1
         try connection.publish(
             exchange: request.exchange, routingKey: request.routingKey, body: request.body,
@@ -127,9 +138,13 @@ final class PublisherWorker {
     private func readFrames() {
         guard let connection else { return }
         do {
+            var frames = 0
             while let frame = try connection.nextFrame() {
                 try handle(frame)
                 if self.connection == nil { return }
+                frames += 1
+                // Everything read so far is copied out: let rabbitmq-c recycle its frame memory now and then.
+                if frames % 64 == 0 { connection.releaseBuffers() }
             }
             connection.releaseBuffers()
         } catch {
@@ -156,9 +171,11 @@ final class PublisherWorker {
             if let message = returns.body(chunk) { matchReturn(message) }
         case .blocked(let reason):
             blocked = true
+            shared.setBlocked(true)
             logger.warning("broker blocked publishing", metadata: ["amqp.reason": .string(reason)])
         case .unblocked:
             blocked = false
+            shared.setBlocked(false)
             logger.info("broker unblocked publishing")
         case .channelClosed(let error):
             try channelClosed(error)
@@ -223,10 +240,14 @@ final class PublisherWorker {
         let entries = unconfirmed.sorted { $0.key < $1.key }.map(\.value.request)
         unconfirmed.removeAll()
         returns.reset()
-        let culprit = Self.culprit(of: error)
-        var failed: [PublishRequest] = []
-        for request in entries {
-            if culprit?(request) ?? true { failed.append(request) } else { republish.append(request) }
+        // Fail the messages the error names; if it names none of them, fail all (never loop republishing).
+        var failed = entries
+        if let culprit = Self.culprit(of: error) {
+            let named = entries.filter(culprit)
+            if !named.isEmpty {
+                failed = named
+                republish = (republish + entries.filter { !culprit($0) }).sorted { $0.order < $1.order }
+            }
         }
         for request in failed { request.continuation.resume(throwing: error) }
         guard let connection else { return }
@@ -234,19 +255,6 @@ final class PublisherWorker {
         try connection.confirmSelect()
         lowestTag = 1
         nextTag = 1
-    }
-
-    /// Which requests a channel error is about, when its text names an exchange or user id.
-    static func culprit(of error: AMQPError) -> ((PublishRequest) -> Bool)? {
-        func quoted(after marker: String) -> String? {
-            guard let start = error.message.range(of: marker) else { return nil }
-            let rest = error.message[start.upperBound...]
-            guard let end = rest.firstIndex(of: "'") else { return nil }
-            return String(rest[..<end])
-        }
-        if let exchange = quoted(after: "exchange '") { return { $0.exchange == exchange } }
-        if let user = quoted(after: "user_id property set to '") { return { $0.properties.userID == user } }
-        return nil
     }
 
     private func connectionLost(_ error: any Error) {

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+@testable import TierflowAMQP
+
+@Suite("AMQPConsumer (live broker)", .enabled(if: LiveBroker.enabled))
+struct ConsumerTests {
+    @Test func doubleAckIsRefusedWithoutClosingTheChannel() async throws {
+        let queue = LiveBroker.uniqueName("double")
+        try await LiveBroker.withCleanup(queues: [queue]) {
+            let topology = AMQPTopology(queues: [.init(name: queue, durable: false)])
+            let publisher = try await AMQPPublisher(endpoint: try LiveBroker.worker("pub"), topology: topology, logger: LiveBroker.logger)
+            let consumer = try await AMQPConsumer(
+                endpoint: try LiveBroker.worker("con"), queue: queue, prefetch: 5, topology: topology, logger: LiveBroker.logger)
+            let other = try await AMQPConsumer(
+                endpoint: try LiveBroker.worker("other"), queue: queue, prefetch: 5, topology: topology, logger: LiveBroker.logger)
+            await other.close()
+            var iterator = consumer.deliveries.makeAsyncIterator()
+
+            _ = try await publisher.publish(routingKey: queue, body: [1])
+            let first = try #require(try await iterator.next())
+            try await consumer.ack(first)
+            let again = try await #require(throws: AMQPError.self) { try await consumer.ack(first) }
+            #expect(again.code == .alreadySettled)
+            let nackAfterAck = try await #require(throws: AMQPError.self) { try await consumer.nack(first, requeue: true) }
+            #expect(nackAfterAck.code == .alreadySettled)
+            let foreign = try await #require(throws: AMQPError.self) { try await other.ack(first) }
+            #expect(foreign.code == .foreignDelivery)
+
+            // The channel is still healthy: the next message arrives on the same generation and acks fine.
+            _ = try await publisher.publish(routingKey: queue, body: [2])
+            let second = try #require(try await iterator.next())
+            #expect(second.body == [2])
+            try await consumer.ack(second)
+            #expect(second.generation == 1)
+            #expect(consumer.generation == 1)
+
+            await consumer.close()
+            let closed = try await #require(throws: AMQPError.self) { try await consumer.ack(second) }
+            #expect(closed.code == .closed)
+            await publisher.close()
+            let inspector = try await AMQPQueueInspector(endpoint: try LiveBroker.worker("cleanup"), logger: LiveBroker.logger)
+            #expect(try await inspector.status(ofQueue: queue).messageCount == 0)
+            try await inspector.deleteQueue(queue)
+            await inspector.close()
+        }
+    }
+
+    @Test func stopConsumingFinishesTheStreamAndInFlightDeliveriesCanStillBeAcked() async throws {
+        let queue = LiveBroker.uniqueName("drain")
+        try await LiveBroker.withCleanup(queues: [queue]) {
+            let topology = AMQPTopology(queues: [.init(name: queue, quorum: true)])
+            let publisher = try await AMQPPublisher(endpoint: try LiveBroker.worker("pub"), topology: topology, logger: LiveBroker.logger)
+            for i in 0..<20 { _ = try await publisher.publish(routingKey: queue, body: [UInt8(i)]) }
+            let consumer = try await AMQPConsumer(
+                endpoint: try LiveBroker.worker("con"), queue: queue, prefetch: 5, topology: topology, logger: LiveBroker.logger)
+
+            var held: [AMQPDelivery] = []
+            for try await delivery in consumer.deliveries {
+                held.append(delivery)
+                if held.count == 5 { break }
+            }
+            await consumer.stopConsuming()
+            var after: [AMQPDelivery] = []
+            for try await delivery in consumer.deliveries { after.append(delivery) }  // finishes after cancel-ok
+            #expect(after.isEmpty)  // prefetch 5 and nothing acked: no more were sent
+            for delivery in held { try await consumer.ack(delivery) }
+
+            let inspector = try await AMQPQueueInspector(endpoint: try LiveBroker.worker("inspect"), logger: LiveBroker.logger)
+            // Quorum queues report counts from the Raft state, which may lag the cancel by a moment.
+            var status = try await inspector.status(ofQueue: queue)
+            for _ in 0..<50 where status != .init(messageCount: 15, consumerCount: 0) {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try await inspector.status(ofQueue: queue)
+            }
+            #expect(status == .init(messageCount: 15, consumerCount: 0))
+            await consumer.close()
+            await publisher.close()
+            try await inspector.deleteQueue(queue)
+            await inspector.close()
+        }
+    }
+
+    @Test func replyQueueReceivesRepliesByReplyToAndCorrelationID() async throws {
+        let replies = try await AMQPConsumer.replyQueue(endpoint: try LiveBroker.worker("reply"), logger: LiveBroker.logger)
+        let replyQueue = replies.queueName
+        #expect(replyQueue.hasPrefix("amq.gen-"))
+        let publisher = try await AMQPPublisher(endpoint: try LiveBroker.worker("pub"), logger: LiveBroker.logger)
+
+        let outcome = try await publisher.publish(
+            routingKey: replyQueue, body: Array("answer".utf8),
+            properties: .init(deliveryMode: .transient, correlationID: "req-42"), mandatory: true)
+        #expect(outcome == .confirmed)
+        var iterator = replies.deliveries.makeAsyncIterator()
+        let reply = try #require(try await iterator.next())
+        #expect(reply.properties.correlationID == "req-42")
+        #expect(reply.properties.deliveryMode == .transient)
+        #expect(reply.body == Array("answer".utf8))
+        try await replies.ack(reply)
+
+        await replies.close()
+        // The exclusive queue went away with its connection: a mandatory publish to it is now returned.
+        let late = try await publisher.publish(routingKey: replyQueue, body: [0], mandatory: true)
+        #expect(late == .returned(replyCode: 312, replyText: "NO_ROUTE"))
+        await publisher.close()
+    }
+}
