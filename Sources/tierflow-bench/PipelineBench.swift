@@ -19,10 +19,11 @@ struct PipelineBench: AsyncParsableCommand {
     @Option(help: "Replicas of the first tier's worker.") var replicas = 1
     @Option(help: "Simulated latency of the first tier, ms (0 = none).") var latency = 0.0
     @Option(help: "Prefetch of every stage.") var prefetch = 64
+    @Option(help: "Concurrent backend calls per first-tier worker.") var concurrency = 256
 
     func run() async throws {
         if messages > 0 {
-            let run = try await PipelineRun.start(bin: bin, replicas: replicas, latency: latency, prefetch: prefetch)
+            let run = try await PipelineRun.start(bin: bin, replicas: replicas, latency: latency, prefetch: prefetch, concurrency: concurrency)
             let outcome = try await run.maximum(count: messages)
             await run.stop()
             print(String(
@@ -30,11 +31,12 @@ struct PipelineBench: AsyncParsableCommand {
                 messages, outcome.received, outcome.seconds, outcome.rate, outcome.publishRate, outcome.p50, outcome.p99))
             Bench.emit([
                 "bench": "pipeline-max", "messages": messages, "received": outcome.received, "seconds": outcome.seconds,
-                "rate": outcome.rate, "replicas": replicas, "latency_ms": latency,
+                "rate": outcome.rate, "replicas": replicas, "latency_ms": latency, "concurrency": concurrency,
+                "p50_ms": outcome.p50, "p99_ms": outcome.p99,
             ])
         }
         for rate in rates.split(separator: ",").compactMap({ Double($0) }) where rate > 0 {
-            let run = try await PipelineRun.start(bin: bin, replicas: replicas, latency: latency, prefetch: prefetch)
+            let run = try await PipelineRun.start(bin: bin, replicas: replicas, latency: latency, prefetch: prefetch, concurrency: concurrency)
             let outcome = try await run.fixedRate(rate, seconds: duration)
             await run.stop()
             print(String(
@@ -69,7 +71,7 @@ final class PipelineRun: Sendable {
     let resultsQueue: String
     private let sendTimes = Mutex<[String: ContinuousClock.Instant]>([:])
 
-    static func start(bin: String, replicas: Int, latency: Double, prefetch: Int) async throws -> PipelineRun {
+    static func start(bin: String, replicas: Int, latency: Double, prefetch: Int, concurrency: Int) async throws -> PipelineRun {
         let namespace = Bench.uniqueNamespace("p")
         let yaml = """
             namespace: \(namespace)
@@ -79,7 +81,7 @@ final class PipelineRun: Sendable {
             ingest: {flood_window_seconds: 0}
             router: {quality_target: 0.3}
             tiers:
-              - {name: edge, backend: simulated, model: bench-small, price: {input: 0, output: 0}, max_concurrency: 256, confidence_threshold: 0.5, simulated: {skill: 1, latency_ms: \(latency)}}
+              - {name: edge, backend: simulated, model: bench-small, price: {input: 0, output: 0}, max_concurrency: \(concurrency), confidence_threshold: 0.5, simulated: {skill: 1, latency_ms: \(latency)}}
               - {name: gpu, backend: simulated, model: bench-big, price: {input: 0.6, output: 0.8}, confidence_threshold: 0.5, simulated: {skill: 1}}
               - {name: cloud, backend: simulated, model: bench-frontier, price: {input: 15, output: 75}, confidence_threshold: 0, simulated: {skill: 1}}
             """

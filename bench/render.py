@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Renders BENCHMARKS.md from the RESULT lines bench/run.sh collected (and sections other benchmarks print)."""
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+log = sys.argv[1]
+results, commands, sections = [], {}, []
+current = None
+for line in open(log, encoding="utf-8"):
+    line = line.rstrip("\n")
+    if line.startswith("COMMAND "):
+        current = line[8:]
+    elif line.startswith("RESULT "):
+        r = json.loads(line[7:])
+        r["_command"] = current
+        results.append(r)
+    elif line.startswith("SECTION "):
+        sections.append(line[8:].replace("\\n", "\n"))
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception:
+        return "?"
+
+def rel(cmd):
+    repo = os.getcwd() + "/"
+    return (cmd or "").replace(repo, "")
+
+cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
+mem = sh("free -g | awk '/Mem:/{print $2}'")
+by = lambda name: [r for r in results if r["bench"] == name]
+out = []
+out.append("# Benchmarks\n")
+out.append(f"Measured {datetime.date.today().isoformat()} on {sh('nproc')} cores ({cpu}), {mem} GiB RAM, "
+           f"{platform.system()} {platform.release()}; {sh('swift --version 2>&1 | head -1')}; release build; "
+           f"commit {sh('git rev-parse --short HEAD')}. RabbitMQ 3.10 and PostgreSQL 15 on the same machine "
+           "(scripts/services.sh), fsync on, quorum queues, persistent messages, publisher confirms, manual acks.\n")
+out.append("Regenerate everything with `bench/run.sh` (about 10 minutes); each benchmark below names the command "
+           "that produced it.\n")
+
+out.append("## Pipeline\n")
+out.append("Five queue hops (ingest → Layer 0 → router → tier worker → evaluator → results), each stage a separate "
+           "process, every hop committed to PostgreSQL before the next message is published and the input acknowledged; "
+           "simulated backend with no latency, one replica per stage. The raw chain is the same number of hops with the "
+           "same message size, persistent quorum queues, confirms and manual acks, but no logic and no database, "
+           "measured in the same run.\n")
+raw = by("raw-chain")
+mx = by("pipeline-max")
+mx1 = [r for r in mx if r.get("latency_ms", 0) == 0]
+if raw and mx1:
+    raw_rate = sum(r["rate"] for r in raw) / len(raw)
+    p = mx1[0]
+    out.append("| measure | value |\n|---|---|")
+    out.append(f"| raw 5-hop chain (mean of {len(raw)} runs around the pipeline run) | {raw_rate:,.0f} msg/s |")
+    out.append(f"| full pipeline, sustained (10th–90th percentile of arrivals), {p['messages']:,} queries | {p['rate']:,.0f} queries/s |")
+    out.append(f"| pipeline / raw chain | {100 * p['rate'] / raw_rate:.0f}% |")
+    if "p50_ms" in p:
+        out.append(f"| latency under that overload (queueing included) p50 / p99 | {p['p50_ms']:,.0f} / {p['p99_ms']:,.0f} ms |")
+    out.append("")
+    out.append("Commands: `" + rel(raw[0]["_command"]) + "`, `" + rel(p["_command"]) + "`\n")
+rates = by("pipeline-rate")
+if rates:
+    out.append("End-to-end latency (publish of the SCADA event → result received from the results exchange), first second "
+               "excluded:\n")
+    out.append("| offered rate | answered | achieved | p50 | p99 | p99.9 |\n|---|---|---|---|---|---|")
+    for r in rates:
+        out.append(f"| {r['target_rate']:.0f} q/s | {r['received']}/{r['sent']} | {r['rate']:.0f} q/s | {r['p50_ms']:.1f} ms | "
+                   f"{r['p99_ms']:.1f} ms | {r['p999_ms']:.1f} ms |")
+    out.append("\nCommand: `" + rel(rates[0]["_command"]) + "`\n")
+
+scale = [r for r in mx if r.get("latency_ms", 0) > 0]
+if scale:
+    out.append("## Scaling one tier\n")
+    out.append(f"The first tier's backend answers in {scale[0]['latency_ms']:.0f} ms (simulated), each worker makes at most "
+               f"{scale[0].get('concurrency', '?')} calls at once; adding workers to that tier:\n")
+    out.append("| tier workers | queries | throughput |\n|---|---|---|")
+    base = scale[0]["rate"]
+    for r in scale:
+        out.append(f"| {r['replicas']} | {r['messages']:,} | {r['rate']:,.0f} queries/s ({r['rate'] / base:.2f}×) |")
+    out.append("\nCommand: `" + rel(scale[-1]["_command"]) + "`\n")
+
+hop = by("hoplog")
+if hop:
+    h = hop[0]
+    out.append("## Hop log\n")
+    out.append("| writer | rows/s |\n|---|---|")
+    out.append(f"| hop-log writer: group commit, `INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING RETURNING`, "
+               f"{h['writers']} concurrent writers, {h['rows']:,} rows in {h['transactions']} transactions | {h['writer_rate']:,.0f} |")
+    out.append(f"| plain `COPY` of the same rows, one statement, no conflict handling | {h['copy_rate']:,.0f} |")
+    out.append(f"\nThe writer reaches {100 * h['writer_rate'] / h['copy_rate']:.0f}% of COPY while reporting, per row, whether it "
+               "was new (what makes replays idempotent). Command: `" + rel(h["_command"]) + "`\n")
+
+for section in sections:
+    out.append(section + "\n")
+print("\n".join(out))
