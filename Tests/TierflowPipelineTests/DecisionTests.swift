@@ -58,6 +58,10 @@ struct DecisionTests {
         // Backlog longer than the time left: skip it.
         let backlog = SystemState(loads: ["edge": .init(waiting: 1_000_000, consumers: 1)])
         #expect(chooser.choose(estimates: estimates, envelope: envelope, promptTokens: 100, state: backlog, now: now).index == 1)
+        // A per-query quality target (a routing policy) overrides the configured one.
+        var demanding = envelope
+        demanding.qualityTarget = 0.97
+        #expect(chooser.choose(estimates: estimates, envelope: demanding, promptTokens: 100, state: SystemState(), now: now).index == 2)
         // Budget spent: free tiers only, even when only a paid tier clears the target.
         let broke = SystemState(spentTodayUSD: 11)
         let result = chooser.choose(estimates: [0.2, 0.9, 0.99], envelope: envelope, promptTokens: 100, state: broke, now: now)

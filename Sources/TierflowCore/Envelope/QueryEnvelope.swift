@@ -36,6 +36,8 @@ public struct QueryEnvelope: Codable, Sendable, Hashable {
     public var route: RoutePlan?
     /// Spend cap for this query; the configured default applies when nil.
     public var maxCostUSD: Double?
+    /// The quality target the router uses for this query (a routing policy); `router.quality_target` when nil.
+    public var qualityTarget: Double?
     public var reply: ReplyAddress?
     public var batchId: String?
     /// Further event ids answered by this query (an alarm flood coalesced into one diagnosis).
@@ -44,8 +46,8 @@ public struct QueryEnvelope: Codable, Sendable, Hashable {
     public init(
         id: String, source: Source, receivedAt: Date, deadline: Date? = nil, priority: Priority = .live,
         payload: QueryPayload, tier: String? = nil, history: [TierAttempt] = [], attempt: Int = 0,
-        route: RoutePlan? = nil, maxCostUSD: Double? = nil, reply: ReplyAddress? = nil, batchId: String? = nil,
-        linkedEvents: [String]? = nil
+        route: RoutePlan? = nil, maxCostUSD: Double? = nil, qualityTarget: Double? = nil, reply: ReplyAddress? = nil,
+        batchId: String? = nil, linkedEvents: [String]? = nil
     ) {
         self.schema = Self.schemaVersion
         self.id = id
@@ -59,6 +61,7 @@ public struct QueryEnvelope: Codable, Sendable, Hashable {
         self.attempt = attempt
         self.route = route
         self.maxCostUSD = maxCostUSD
+        self.qualityTarget = qualityTarget
         self.reply = reply
         self.batchId = batchId
         self.linkedEvents = linkedEvents
@@ -66,7 +69,7 @@ public struct QueryEnvelope: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case schema, id, source, receivedAt = "received_at", deadline, priority, payload, tier, history, attempt
-        case route, maxCostUSD = "max_cost_usd", reply, batchId = "batch_id", linkedEvents = "linked_events"
+        case route, maxCostUSD = "max_cost_usd", qualityTarget = "quality_target", reply, batchId = "batch_id", linkedEvents = "linked_events"
     }
 
     /// Money spent on this query so far.

@@ -74,12 +74,13 @@ public struct TierChooser: Sendable {
             return total
         }
 
-        let clearing = candidates.filter { estimates[$0] >= qualityTarget }
+        let target = envelope.qualityTarget ?? qualityTarget
+        let clearing = candidates.filter { estimates[$0] >= target }
         if let best = clearing.min(by: { expectedCost(from: $0) < expectedCost(from: $1) || (expectedCost(from: $0) == expectedCost(from: $1) && $0 < $1) }) {
-            let reason = String(format: "p=%.2f ≥ %.2f, expected cost $%.5f", estimates[best], qualityTarget, expectedCost(from: best))
+            let reason = String(format: "p=%.2f ≥ %.2f, expected cost $%.5f", estimates[best], target, expectedCost(from: best))
             return (best, (notes + [reason]).joined(separator: "; "))
         }
         let strongest = candidates.last!
-        return (strongest, (notes + [String(format: "no tier clears %.2f; strongest available", qualityTarget)]).joined(separator: "; "))
+        return (strongest, (notes + [String(format: "no tier clears %.2f; strongest available", target)]).joined(separator: "; "))
     }
 }
