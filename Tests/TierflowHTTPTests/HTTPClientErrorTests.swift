@@ -10,13 +10,13 @@ struct HTTPClientErrorTests {
             try await withClient { client in
                 let started = ContinuousClock.now
                 let error = try await #require(throws: HTTPClientError.self) {
-                    try await client.execute(HTTPRequest(url: server.url("/delay/5000"), timeout: .milliseconds(300)))
+                    try await client.execute(HTTPRequest(url: server.url("/delay/30000"), timeout: .milliseconds(300)))
                 }
                 let elapsed = ContinuousClock.now - started
                 #expect(error.code == .timeout)
                 #expect(error.message.contains("timed out"))
                 #expect(error.curlCode == 28)
-                #expect(elapsed < .seconds(3))
+                #expect(elapsed < .seconds(10))  // far below the server's 30 s: the timeout fired
             }
         }
     }
@@ -25,7 +25,7 @@ struct HTTPClientErrorTests {
     func timeoutWhileQueued() async throws {
         try await TestHTTPServer.with { server in
             try await withClient(HTTPClient.Configuration(maxConnectionsPerHost: 1)) { client in
-                let slow = Task { try await client.execute(HTTPRequest(url: server.url("/delay/2500"))) }
+                let slow = Task { try await client.execute(HTTPRequest(url: server.url("/delay/8000"))) }
                 try await Task.sleep(for: .milliseconds(200))
                 let started = ContinuousClock.now
                 let error = try await #require(throws: HTTPClientError.self) {
@@ -33,7 +33,7 @@ struct HTTPClientErrorTests {
                 }
                 let elapsed = ContinuousClock.now - started
                 #expect(error.code == .timeout)
-                #expect(elapsed < .milliseconds(1800))
+                #expect(elapsed < .seconds(5))  // queued behind an 8 s request: only its own deadline ends it early
                 #expect(try await slow.value.status == 200)
             }
         }

@@ -112,7 +112,7 @@ struct BackendOpenAITests {
         #expect(completion.retries == 1)
         #expect(completion.answer.text == "Check the valve.")
         #expect(seconds >= 0.95)
-        #expect(seconds < 5)
+        #expect(seconds < 15)  // no hang; generous under load
         #expect(try await server.recorded("oa-429").count == 2)
     }
 
@@ -142,13 +142,13 @@ struct BackendOpenAITests {
     }
 
     @Test func timeoutsAreRetriedThenReported() async throws {
-        try await server.script("oa-timeout", [], then: LLMTestServer.Response(body: OpenAIBodies.minimal, delay_ms: 2_000))
+        try await server.script("oa-timeout", [], then: LLMTestServer.Response(body: OpenAIBodies.minimal, delay_ms: 20_000))
         let tier = BackendFixtures.tier(endpoint: server.endpoint("oa-timeout"), timeoutSeconds: 0.3, maxAttempts: 2)
         let (error, seconds) = try await BackendFixtures.timed {
             try await #require(throws: BackendError.self) { try await resilient(tier).complete(BackendFixtures.prompt, tier: tier) }
         }
         #expect(error.code == .timeout)
-        #expect(seconds < 5)
+        #expect(seconds < 15)  // two 0.3 s attempts, far below the server's 20 s
         #expect(try await server.recorded("oa-timeout").count == 2)
     }
 
