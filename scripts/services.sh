@@ -55,6 +55,7 @@ rabbit_env() {
     export RABBITMQ_CONFIG_FILE="$state/rabbitmq/rabbitmq"
     export RABBITMQ_ENABLED_PLUGINS_FILE="$state/rabbitmq/enabled_plugins"
     export RABBITMQ_PID_FILE="$state/rabbitmq/rabbit.pid"
+    export ERL_CRASH_DUMP="$state/rabbitmq/log/erl_crash.dump"
 }
 
 rabbitmqctl() { (rabbit_env; "$rabbit_bin/rabbitmqctl" -n "$rabbit_node" "$@"); }
@@ -79,7 +80,7 @@ log.file.level = warning
 EOF
         echo "[rabbitmq_management]." >"$state/rabbitmq/enabled_plugins"
         log "starting RabbitMQ on 127.0.0.1:$amqp_port"
-        (rabbit_env; nohup "$rabbit_bin/rabbitmq-server" >"$state/rabbitmq/log/startup.log" 2>&1 &)
+        (rabbit_env; cd "$state/rabbitmq"; nohup "$rabbit_bin/rabbitmq-server" >"$state/rabbitmq/log/startup.log" 2>&1 &)
         local waited=0
         until (rabbit_env; timeout 60 "$rabbit_bin/rabbitmqctl" -n "$rabbit_node" -q await_startup >/dev/null 2>&1); do
             waited=$((waited + 1))
