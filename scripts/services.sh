@@ -118,11 +118,24 @@ stop_rabbitmq() {
 as_postgres() { runuser -u postgres -- "$@"; }
 pg_data="$state/postgres"
 
+# PostgreSQL runs as the postgres user, which must be able to reach its data directory: when the checkout
+# lives somewhere it cannot enter (under /root, say), keep the data in /var/lib/tierflow instead.
+choose_pg_data() {
+    mkdir -p "$state"
+    if ! id postgres >/dev/null 2>&1 || runuser -u postgres -- test -x "$state" 2>/dev/null; then
+        return
+    fi
+    pg_data="/var/lib/tierflow/$(printf '%s' "$state" | md5sum | cut -c1-12)/postgres"
+    mkdir -p "$(dirname "$pg_data")"
+    ln -sfn "$pg_data" "$state/postgres-data"
+}
+
 pg_running() { "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; }
 
 psql_super() { as_postgres /usr/bin/psql -X -q -v ON_ERROR_STOP=1 -h "$pg_data" -p "$pg_port" -d postgres "$@"; }
 
 start_postgres() {
+    choose_pg_data
     if [ ! -f "$pg_data/PG_VERSION" ]; then
         log "initialising PostgreSQL in $pg_data"
         mkdir -p "$pg_data"
@@ -164,6 +177,7 @@ EOF
 }
 
 stop_postgres() {
+    choose_pg_data
     if [ -f "$pg_data/postmaster.pid" ]; then
         log "stopping PostgreSQL"
         as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null || true
@@ -171,6 +185,7 @@ stop_postgres() {
 }
 
 print_env() {
+    choose_pg_data
     cat <<EOF
 export TIERFLOW_AMQP_URL='amqp://tierflow_worker:$amqp_worker_password@127.0.0.1:$amqp_port/tierflow'
 export TIERFLOW_AMQP_ADMIN_URL='amqp://tierflow_admin:$amqp_admin_password@127.0.0.1:$amqp_port/tierflow'
@@ -178,6 +193,7 @@ export TIERFLOW_DATABASE_URL='postgresql://tierflow_worker:$pg_worker_password@1
 export TIERFLOW_DATABASE_OWNER_URL='postgresql://tierflow_owner:$pg_owner_password@127.0.0.1:$pg_port/tierflow'
 export TIERFLOW_RABBITMQ_NODE='$rabbit_node'
 export TIERFLOW_STATE_DIR='$state'
+export TIERFLOW_PG_SOCKET_DIR='$pg_data'
 EOF
 }
 
@@ -200,7 +216,7 @@ case "${1:-start}" in
     reset)
         stop_rabbitmq
         stop_postgres
-        rm -rf "$state/rabbitmq" "$state/postgres"
+        rm -rf "$state/rabbitmq" "$state/postgres" "$pg_data"
         ;;
     env)
         print_env

@@ -19,6 +19,7 @@ enum LiveDatabase {
 
     /// The unix-socket directory of the project-local server (superuser access via peer auth).
     static var socketDirectory: String {
+        if let socket = ProcessInfo.processInfo.environment["TIERFLOW_PG_SOCKET_DIR"], !socket.isEmpty { return socket }
         let state = ProcessInfo.processInfo.environment["TIERFLOW_STATE_DIR"]
             ?? migrationsDirectory.deletingLastPathComponent().appendingPathComponent(".local").path
         return state + "/postgres"
