@@ -8,6 +8,7 @@ import TierflowCore
 /// runs in production: separate processes connected by queues.
 public final class WorkerProcessGroup: Sendable {
     private let processes = Mutex<[String: Process]>([:])
+    private let signalled = Mutex<Set<Int32>>([])
     /// Where the executables are.
     public let binDirectory: URL
     /// Where the configuration file and the logs are written.
@@ -36,7 +37,9 @@ public final class WorkerProcessGroup: Sendable {
         process.executableURL = binDirectory.appendingPathComponent("tierflow-\(executable)")
         process.arguments = ["--config", configPath, "--log-level", logLevel] + (tier.map { ["--tier", $0] } ?? [])
         let log = directory.appendingPathComponent("\(name).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        if !FileManager.default.fileExists(atPath: log.path) {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)  // a restarted process appends
+        }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle
@@ -46,11 +49,11 @@ public final class WorkerProcessGroup: Sendable {
         return name
     }
 
-    /// Sends SIGTERM and waits for the exit status (SIGKILL and -9 after `limit`).
+    /// Sends SIGTERM (once) and waits for the exit status (SIGKILL and -9 after `limit`).
     public func terminate(_ name: String, within limit: Duration) async throws -> Int32 {
         guard let process = processes.withLock({ $0[name] }) else { return -1 }
         if !process.isRunning { return process.terminationStatus }
-        process.terminate()
+        signalOnce(process)
         let deadline = ContinuousClock.now + limit
         while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning {
@@ -70,10 +73,16 @@ public final class WorkerProcessGroup: Sendable {
     /// Sends SIGTERM to every process and waits for them; returns the exit statuses.
     public func terminateAll(within limit: Duration) async throws -> [String: Int32] {
         let names = processes.withLock { Array($0.keys) }
-        for name in running { processes.withLock { $0[name] }?.terminate() }
+        for process in processes.withLock({ Array($0.values) }) where process.isRunning { signalOnce(process) }
         var statuses: [String: Int32] = [:]
         for name in names { statuses[name] = try await terminate(name, within: limit) }
         return statuses
+    }
+
+    /// A second SIGTERM during a drain would end the process at once: send it only once.
+    private func signalOnce(_ process: Process) {
+        let first = signalled.withLock { $0.insert(process.processIdentifier).inserted }
+        if first { process.terminate() }
     }
 
     /// SIGKILLs whatever still runs.
