@@ -47,6 +47,45 @@ struct WorkerProcessTests {
     }
 }
 
+extension WorkerProcessTests {
+    /// kill -9 of each stage mid-stream, one after the other, each restarted: every query ends with exactly one
+    /// result, and no hop row is written twice.
+    @Test func killMinusNineOfEachStageLosesNothing() async throws {
+        let tiers = """
+              - {name: edge, backend: simulated, model: small, price: {input: 0, output: 0}, confidence_threshold: 0.6, simulated: {skill: 0.5, latency_ms: 20}}
+              - {name: gpu, backend: simulated, model: big, price: {input: 0.6, output: 0.8}, confidence_threshold: 0.6, simulated: {skill: 1, latency_ms: 20}}
+              - {name: cloud, backend: simulated, model: frontier, price: {input: 15, output: 75}, confidence_threshold: 0.5, simulated: {skill: 1}}
+            """
+        let pipeline = try await PipelineHarness.start(tiers: tiers, extra: "ingest: {flood_window_seconds: 0}", stages: [])
+        let processes = try WorkerProcessGroup(
+            binDirectory: WorkerBinaries.directory, configYAML: WorkerProcessGroup.simulatedYAML(for: pipeline.config))
+        defer { processes.killAll() }
+        let stages: [(String, String?)] = [("layer0", nil), ("router", nil), ("evaluator", nil), ("worker", "edge"), ("worker", "gpu"), ("worker", "cloud")]
+        for (executable, tier) in stages { try processes.start(executable, tier: tier) }
+        try await Task.sleep(for: .seconds(1))
+
+        var ids: Set<String> = []
+        for round in 0..<5 {
+            for _ in 0..<80 { ids.insert(try await pipeline.publish(event: pipeline.event())) }
+            // Crash one stage while messages are in flight, then bring it back.
+            let (executable, tier) = stages[[0, 1, 3, 2, 4][round]]
+            try await Task.sleep(for: .milliseconds(150))
+            processes.crash(tier.map { "\(executable)-\($0)" } ?? executable)
+            try processes.start(executable, tier: tier)
+        }
+        let results = try await pipeline.results(for: ids, timeout: .seconds(90))
+        let rows = try await pipeline.database.query(
+            "SELECT count(*)::int AS n, count(DISTINCT query_id)::int AS q FROM results WHERE query_id = ANY($1)",
+            [.array(ids.map { .string($0) })])
+        _ = try await processes.terminateAll(within: .seconds(20))
+        await pipeline.stop()
+
+        #expect(results.count == ids.count, "every query has its result after the crashes")
+        #expect(try rows.first?.int("n") == ids.count)
+        #expect(try rows.first?.int("q") == ids.count)
+    }
+}
+
 enum WorkerBinaries {
     static var directory: URL {
         if let dir = ProcessInfo.processInfo.environment["TIERFLOW_BIN_DIR"] { return URL(fileURLWithPath: dir) }
