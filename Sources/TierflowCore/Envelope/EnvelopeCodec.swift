@@ -16,7 +16,7 @@ public struct EnvelopeCodec: Sendable {
         try validate(bytes)
         let envelope: QueryEnvelope
         do {
-            envelope = try Self.makeDecoder().decode(QueryEnvelope.self, from: Data(bytes))
+            envelope = try Self.decoder.decode(QueryEnvelope.self, from: Data(bytes))
         } catch {
             if let schema = Self.schemaVersion(in: bytes), schema != QueryEnvelope.schemaVersion {
                 throw MessageRejection(.unknownSchema, "schema version \(schema) is not supported (this build reads \(QueryEnvelope.schemaVersion))")
@@ -34,7 +34,7 @@ public struct EnvelopeCodec: Sendable {
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(MessageRejection) -> T {
         try validate(bytes)
         do {
-            return try Self.makeDecoder().decode(T.self, from: Data(bytes))
+            return try Self.decoder.decode(T.self, from: Data(bytes))
         } catch {
             throw Self.rejection(for: error)
         }
@@ -43,7 +43,7 @@ public struct EnvelopeCodec: Sendable {
     /// Encodes a value as compact JSON.
     public func encode<T: Encodable>(_ value: T) -> [UInt8] {
         // Encoding our own Codable types cannot fail: no non-finite doubles reach them.
-        (try? [UInt8](Self.makeEncoder().encode(value))) ?? Array("{}".utf8)
+        (try? [UInt8](Self.encoder.encode(value))) ?? Array("{}".utf8)
     }
 
     /// The size, NUL and UTF-8 checks alone.
@@ -63,6 +63,10 @@ public struct EnvelopeCodec: Sendable {
     }
 
     // MARK: Helpers
+
+    /// Shared, configured once: Foundation's JSON coders are `Sendable` and keep no per-call state.
+    static let decoder = makeDecoder()
+    static let encoder = makeEncoder()
 
     static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
