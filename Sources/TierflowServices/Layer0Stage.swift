@@ -11,6 +11,8 @@ import TierflowPostgres
 /// arrival of the same flood finds it taken and publishes nothing.
 public struct Layer0Stage: StageHandler {
     public let stage = "layer0"
+    /// Repeated events and alarm floods enter here: publish only what is new.
+    public let publishesAfterCommit = true
     let decoder: IngestDecoder
     let knowledge: KnowledgeBase
     let enabled: Bool

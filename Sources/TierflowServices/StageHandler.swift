@@ -79,5 +79,17 @@ public struct StageOutcome: Sendable {
 public protocol StageHandler: Sendable {
     /// The stage name in logs and the hop log.
     var stage: String { get }
+    /// Whether outputs may be published only once the hop is committed and found new.
+    ///
+    /// Stages where duplicates enter the pipeline (ingest: repeated events, alarm floods) need this: a
+    /// duplicate must stop there rather than cost a model call downstream. Other stages publish while
+    /// their hop commits, which saves a commit's latency per hop; the input is still acknowledged only
+    /// after both, so nothing is lost, and a rare duplicate (after a crash or reconnect) is dropped by the
+    /// next stage's hop key.
+    var publishesAfterCommit: Bool { get }
     func handle(_ message: IncomingMessage) async throws -> StageOutcome
+}
+
+extension StageHandler {
+    public var publishesAfterCommit: Bool { false }
 }

@@ -7,13 +7,14 @@ import TierflowPostgres
 
 /// Runs one stage as a service, following the per-hop protocol for every delivery:
 ///
-/// receive → decide (the ``StageHandler``) → commit the hop rows in one group-committed transaction →
-/// publish the outputs and wait for the broker's confirms → acknowledge the input.
+/// receive → decide (the ``StageHandler``) → commit the hop rows in one group-committed transaction and
+/// publish the outputs, waiting for the broker's confirms → acknowledge the input only when both are done.
 ///
 /// A crash anywhere costs at most a repeated decision or a duplicate message, never a lost query or a
-/// duplicate row: the hop key makes replays no-ops, and a message whose hop was already committed is
-/// published again only when the broker redelivered it (its earlier holder may have died before
-/// publishing); a plain duplicate is acknowledged and dropped. Unusable messages are parked on the
+/// duplicate row: the hop key makes replays no-ops. Stages that admit new work
+/// (``StageHandler/publishesAfterCommit``) publish only after the commit, and only when the hop is new
+/// or the broker redelivered the message (its earlier holder may have died before publishing), so a
+/// repeated event or an alarm flood stops there; other stages publish while they commit. Unusable messages are parked on the
 /// dead-letter exchange with a reason. On graceful shutdown (SIGTERM) the runner cancels its
 /// subscription, finishes and acknowledges what it holds, and returns.
 public final class StageRunner: Service, Sendable {
@@ -123,16 +124,23 @@ public final class StageRunner: Service, Sendable {
             try await consumer.ack(delivery)
             return
         }
-        var publish = true
-        if let first = outcome.writes.first {
-            let primary = try await commit(first, alongside: Array(outcome.writes.dropFirst()))
+        guard let first = outcome.writes.first else {
+            try await publishAll(outcome.publications)
+            try await consumer.ack(delivery)
+            return
+        }
+        let others = Array(outcome.writes.dropFirst())
+        if handler.publishesAfterCommit {
+            let primary = try await commit(first, alongside: others)
             if primary.hop == .duplicate && !message.redelivered {
                 logger.debug("duplicate message; its hop is already committed", metadata: ["amqp.message_id": "\(message.messageId ?? "-")"])
-                publish = false
+            } else {
+                try await publishAll(outcome.publications)
             }
-        }
-        if publish {
+        } else {
+            async let committed = commit(first, alongside: others)
             try await publishAll(outcome.publications)
+            _ = try await committed
         }
         try await consumer.ack(delivery)
     }
