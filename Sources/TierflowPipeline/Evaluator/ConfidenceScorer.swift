@@ -36,7 +36,8 @@ public struct ConfidenceScorer: Sendable {
             }
             parts.append((fromLogprobs, 0.6))
         }
-        if let reported = Self.selfReportedConfidence(in: answer) {
+        let lowered = Array(answer.lowercased().utf8)
+        if let reported = Self.selfReportedConfidence(inLowercased: lowered) {
             signals["self_reported"] = reported
             parts.append((reported, 0.4))
         }
@@ -46,9 +47,8 @@ public struct ConfidenceScorer: Sendable {
             signals["truncated"] = 1
             confidence *= 0.5
         }
-        let lowered = answer.lowercased()
-        let refusals = Self.refusalPhrases.filter { lowered.contains($0) }.count
-        let hedges = Self.hedgingPhrases.filter { lowered.contains($0) }.count
+        let refusals = Self.refusalPhrases.filter { Self.contains(lowered, $0) }.count
+        let hedges = Self.hedgingPhrases.filter { Self.contains(lowered, $0) }.count
         if refusals > 0 {
             signals["refusal"] = Double(refusals)
             confidence *= 0.2
@@ -64,23 +64,57 @@ public struct ConfidenceScorer: Sendable {
         return Assessment(confidence: max(0, min(1, confidence)), signals: signals)
     }
 
-    static let refusalPhrases = [
+    static let refusalPhrases: [[UInt8]] = [
         "i cannot help", "i can't help", "i'm unable to", "i am unable to", "i cannot provide", "i can't provide",
         "as an ai", "i don't have enough information", "i do not have enough information", "cannot determine",
-    ]
+    ].map { Array($0.utf8) }
 
-    static let hedgingPhrases = [
+    static let hedgingPhrases: [[UInt8]] = [
         "i'm not sure", "i am not sure", "not certain", "it is unclear", "it's unclear", "hard to say",
         "i don't know", "i do not know", "might be", "possibly", "perhaps", "i think", "i guess",
-    ]
+    ].map { Array($0.utf8) }
 
     /// Reads a trailing `Confidence: N` (0–100, or 0–1) line.
     static func selfReportedConfidence(in answer: String) -> Double? {
-        guard let range = answer.range(of: "confidence:", options: [.caseInsensitive, .backwards]) else { return nil }
-        let rest = answer[range.upperBound...].drop { $0 == " " || $0 == "*" }
-        let digits = rest.prefix { $0.isNumber || $0 == "." }
-        guard let value = Double(digits) else { return nil }
+        selfReportedConfidence(inLowercased: Array(answer.lowercased().utf8))
+    }
+
+    static func selfReportedConfidence(inLowercased text: [UInt8]) -> Double? {
+        guard let start = lastIndex(of: confidenceLabel, in: text) else { return nil }
+        var index = start + confidenceLabel.count
+        while index < text.count, text[index] == UInt8(ascii: " ") || text[index] == UInt8(ascii: "*") { index += 1 }
+        var end = index
+        while end < text.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(text[end]) || text[end] == UInt8(ascii: ".") {
+            end += 1
+        }
+        guard end > index, let value = Double(String(decoding: text[index..<end], as: UTF8.self)) else { return nil }
         let scaled = value > 1 ? value / 100 : value
         return (0...1).contains(scaled) ? scaled : nil
+    }
+
+    private static let confidenceLabel = Array("confidence:".utf8)
+
+    /// Byte-wise substring search: the answers are short and the phrases few, and this avoids
+    /// Foundation's bridged string search on the hot path.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return needle.isEmpty }
+        let first = needle[0]
+        var index = 0
+        let last = haystack.count - needle.count
+        while index <= last {
+            if haystack[index] == first && haystack[index..<(index + needle.count)].elementsEqual(needle) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    private static func lastIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        var index = haystack.count - needle.count
+        while index >= 0 {
+            if haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index -= 1
+        }
+        return nil
     }
 }
