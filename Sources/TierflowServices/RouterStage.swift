@@ -28,12 +28,7 @@ public struct RouterStage: StageHandler {
 
     public func handle(_ message: IncomingMessage) async throws -> StageOutcome {
         let started = Date()
-        var envelope: QueryEnvelope
-        do {
-            envelope = try codec.decodeEnvelope(message.body)
-        } catch {
-            return .rejected(error)
-        }
+        var envelope = try codec.decodeEnvelope(message.body)
         let estimates = scorer.estimates(for: envelope, tiers: tiers)
         let promptTokens = prompts.prompt(for: envelope, askForConfidence: false, maxTokens: nil).text.utf8.count / 4
         let choice = chooser.choose(

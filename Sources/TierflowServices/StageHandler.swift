@@ -76,6 +76,9 @@ public struct StageOutcome: Sendable {
 }
 
 /// One stage's logic: turn a message into an outcome. The ``StageRunner`` does the rest.
+///
+/// A handler that throws a `MessageRejection` (from decoding, say) has the message dead-lettered with
+/// that reason, as if it had returned ``StageOutcome/rejected(_:)``; any other error is retried.
 public protocol StageHandler: Sendable {
     /// The stage name in logs and the hop log.
     var stage: String { get }

@@ -118,7 +118,12 @@ public final class StageRunner: Service, Sendable {
     }
 
     private func handleOnce(_ message: IncomingMessage, delivery: AMQPDelivery, consumer: AMQPConsumer) async throws {
-        let outcome = try await handler.handle(message)
+        let outcome: StageOutcome
+        do {
+            outcome = try await handler.handle(message)
+        } catch let rejection as MessageRejection {
+            outcome = .rejected(rejection)
+        }
         if let rejection = outcome.rejection {
             try await park(message, rejection: rejection)
             try await consumer.ack(delivery)

@@ -33,12 +33,7 @@ public struct TierWorkerStage: StageHandler {
 
     public func handle(_ message: IncomingMessage) async throws -> StageOutcome {
         let started = Date()
-        var envelope: QueryEnvelope
-        do {
-            envelope = try codec.decodeEnvelope(message.body)
-        } catch {
-            return .rejected(error)
-        }
+        var envelope = try codec.decodeEnvelope(message.body)
         guard envelope.tier == tier.name else {
             return .rejected(MessageRejection(.invalidField, "tier: addressed to \"\(envelope.tier ?? "none")\", consumed by tier \"\(tier.name)\""))
         }

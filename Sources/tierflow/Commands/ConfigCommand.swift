@@ -17,14 +17,18 @@ struct ConfigCommand: AsyncParsableCommand {
         var file: String = "pipeline.yaml"
 
         func run() async throws {
-            let config: PipelineConfig
-            do {
-                config = try PipelineConfig.load(path: file)
-            } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                throw ExitCode(2)
-            }
+            let config = try ConfigCommand.load(file)
             for tier in config.tiers { print(tier.name) }
+        }
+    }
+
+    /// Loads `file`, or prints its first error (file, line, key) and exits with status 2.
+    static func load(_ file: String) throws -> PipelineConfig {
+        do {
+            return try PipelineConfig.load(path: file)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
         }
     }
 
@@ -36,13 +40,7 @@ struct ConfigCommand: AsyncParsableCommand {
         var file: String = "pipeline.yaml"
 
         func run() async throws {
-            let config: PipelineConfig
-            do {
-                config = try PipelineConfig.load(path: file)
-            } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                throw ExitCode(2)
-            }
+            let config = try ConfigCommand.load(file)
             print("\(file): valid")
             print("  broker    \(config.broker.url)")
             print("  database  \(config.database.url)")
