@@ -24,10 +24,18 @@ struct WorkerProcessTests {
         try await Task.sleep(for: .seconds(1))
 
         var ids: Set<String> = []
-        for _ in 0..<300 { ids.insert(try await pipeline.publish(event: pipeline.event())) }
-        // Stop the edge worker while it holds deliveries, then bring up a replacement.
-        let before = try await pipeline.results(for: ids, timeout: .milliseconds(1500))
-        #expect(before.count > 0 && before.count < ids.count, "the worker is stopped mid-stream")
+        for _ in 0..<500 { ids.insert(try await pipeline.publish(event: pipeline.event())) }
+        // Stop the edge worker while it holds deliveries (500 calls of ~100 ms, 8 at a time, take ~6 s),
+        // then bring up a replacement.
+        var before = 0
+        let waitLimit = ContinuousClock.now + .seconds(30)
+        while before < 50 && ContinuousClock.now < waitLimit {
+            try await Task.sleep(for: .milliseconds(100))
+            before = try await pipeline.count(
+                "SELECT count(*)::int AS n FROM results WHERE source = 'scada' AND query_id = ANY(string_to_array($1, ','))",
+                ids.joined(separator: ","))
+        }
+        #expect(before > 0 && before < ids.count, "the worker is stopped mid-stream")
         let status = try await processes.terminate("worker-edge", within: .seconds(20))
         try processes.start("worker", tier: "edge", logLevel: "info")
         let results = try await pipeline.results(for: ids, timeout: .seconds(60))
