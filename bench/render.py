@@ -97,4 +97,25 @@ if hop:
 
 for section in sections:
     out.append(section + "\n")
+
+# Sections this run did not produce (e.g. written by a benchmark run on its own) are kept as they were.
+previous = sys.argv[2] if len(sys.argv) > 2 else None
+if previous and os.path.exists(previous):
+    produced = {line for line in "\n".join(out).splitlines() if line.startswith("## ")}
+    kept, current, keep = [], [], False
+    for line in open(previous, encoding="utf-8").read().splitlines():
+        if line.startswith("## "):
+            if keep:
+                kept.extend(current)
+            current, keep = [line], line not in produced
+        elif line.startswith("# "):
+            if keep:
+                kept.extend(current)
+            current, keep = [], False
+        else:
+            current.append(line)
+    if keep:
+        kept.extend(current)
+    if kept:
+        out.append("\n".join(kept).strip() + "\n")
 print("\n".join(out))

@@ -41,5 +41,6 @@ for extra in bench/*.bench.sh; do
     run bash "$extra" "$bin"
 done
 
-python3 bench/render.py "$out/results.log" >BENCHMARKS.md
+python3 bench/render.py "$out/results.log" BENCHMARKS.md >"$out/BENCHMARKS.md"
+mv "$out/BENCHMARKS.md" BENCHMARKS.md
 echo "[bench] wrote BENCHMARKS.md" >&2
