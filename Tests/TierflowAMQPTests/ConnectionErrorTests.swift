@@ -15,7 +15,7 @@ struct ConnectionErrorTests {
         #expect(error.code == .authenticationFailed)
         #expect(error.message.contains("tierflow_worker"))
         #expect(!error.description.contains("definitely-wrong-password"))
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(60))  // no hang (a loaded broker can take ~20 s to refuse)
 
         let consumerError = try await #require(throws: AMQPError.self) {
             _ = try await AMQPConsumer(endpoint: endpoint, queue: "tierflow.none", logger: LiveBroker.logger)
