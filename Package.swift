@@ -23,18 +23,22 @@ let package = Package(
         .executable(name: "tierflow-router", targets: ["tierflow-router"]),
         .executable(name: "tierflow-worker", targets: ["tierflow-worker"]),
         .executable(name: "tierflow-evaluator", targets: ["tierflow-evaluator"]),
+        .executable(name: "tierflow-gateway", targets: ["tierflow-gateway"]),
         .library(name: "TierflowCore", targets: ["TierflowCore"]),
         .library(name: "TierflowAMQP", targets: ["TierflowAMQP"]),
         .library(name: "TierflowPostgres", targets: ["TierflowPostgres"]),
         .library(name: "TierflowHTTP", targets: ["TierflowHTTP"]),
         .library(name: "TierflowPipeline", targets: ["TierflowPipeline"]),
         .library(name: "TierflowServices", targets: ["TierflowServices"]),
+        .library(name: "TierflowGateway", targets: ["TierflowGateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // C libraries, through pkg-config and Debian's -dev packages.
@@ -98,6 +102,19 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The OpenAI-compatible HTTP front door: routes, auth, rate limits, OpenAI codecs.
+        .target(
+            name: "TierflowGateway",
+            dependencies: [
+                "TierflowCore", "TierflowPipeline", "TierflowAMQP", "TierflowPostgres", "TierflowServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
         // What every executable shares: options, logging, configuration loading.
         .target(
             name: "TierflowCommandSupport",
@@ -114,7 +131,7 @@ let package = Package(
             name: "tierflow",
             dependencies: [
                 "TierflowCore", "TierflowAMQP", "TierflowPostgres", "TierflowPipeline", "TierflowServices",
-                "TierflowCommandSupport",
+                "TierflowCommandSupport", "TierflowGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -124,6 +141,12 @@ let package = Package(
         .executableTarget(name: "tierflow-router", dependencies: workerDependencies, swiftSettings: strict),
         .executableTarget(name: "tierflow-worker", dependencies: workerDependencies, swiftSettings: strict),
         .executableTarget(name: "tierflow-evaluator", dependencies: workerDependencies, swiftSettings: strict),
+        .executableTarget(
+            name: "tierflow-gateway",
+            dependencies: workerDependencies + [
+                "TierflowGateway", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "tierflow-bench",
             dependencies: workerDependencies + ["TierflowAMQP", "TierflowPostgres"],
@@ -136,6 +159,13 @@ let package = Package(
         .testTarget(name: "TierflowPostgresTests", dependencies: ["TierflowPostgres"], swiftSettings: strict),
         .testTarget(name: "TierflowHTTPTests", dependencies: ["TierflowHTTP"], swiftSettings: strict),
         .testTarget(name: "TierflowPipelineTests", dependencies: ["TierflowPipeline"], swiftSettings: strict),
-        .testTarget(name: "TierflowServicesTests", dependencies: ["TierflowServices"], swiftSettings: strict),
+        .testTarget(name: "TierflowServicesTests", dependencies: ["TierflowServices", "TierflowGateway"], swiftSettings: strict),
+        .testTarget(
+            name: "TierflowGatewayTests",
+            dependencies: [
+                "TierflowGateway", "TierflowServices", "TierflowHTTP",
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

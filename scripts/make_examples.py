@@ -51,6 +51,23 @@ with open(out / "knowledge-base.jsonl", "w", encoding="utf-8") as f:
             "fault_code": code, "asset_class": "chiller", "question": p["primary_code_description"],
             "answer": answer, "source": "AssetOpsBench failure codes (Apache-2.0)",
         }) + "\n")
+    # Failure modes per equipment and component, answerable to operators' chat questions (Layer 0's
+    # semantic path: every guard - equipment, component, failure mode - must agree with the question).
+    for row in read_csv(data / "assetopsbench/failure_mode.csv"):
+        equipment = row["Equipment"].strip()
+        component = row["Failure Mode"].strip()
+        mechanism = row["Degradation Mechanism"].strip()
+        factors = row["Influencing Factors"].strip()
+        noun = equipment if equipment.isupper() else equipment.lower()
+        answer = (
+            f"On record for the {component} of a {noun}: {mechanism.lower()}"
+            + (f", usually influenced by {factors.lower()}." if factors else ".")
+            + " Inspect it at the next maintenance window and log what you find against the asset."
+        )
+        f.write(json.dumps({
+            "asset_class": equipment.lower(), "question": f"What is the typical failure mode of the {component} of a {noun}?",
+            "answer": answer, "source": "AssetOpsBench failure modes (Apache-2.0)",
+        }) + "\n")
 
 # ---- events -----------------------------------------------------------------------------------------
 sites = ["plant-a", "plant-b"]
@@ -106,4 +123,4 @@ for u in rng.sample(utterances, 16):
 with open(out / "demo-events.jsonl", "w", encoding="utf-8") as f:
     for e in events:
         f.write(json.dumps(e) + "\n")
-print(f"wrote {len(kb_codes)} knowledge-base entries and {len(events)} demo messages to {out}")
+print(f"wrote {len(kb_codes)} fault-code knowledge-base entries (and the failure modes) and {len(events)} demo messages to {out}")

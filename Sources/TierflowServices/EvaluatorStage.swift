@@ -12,8 +12,13 @@ public struct EvaluatorStage: StageHandler {
     let topology: PipelineTopology
     let codec: EnvelopeCodec
     let stamp: HopStamp
+    /// Layer 0's cache write-back: accepted answers that clear the policy are offered to `cache`.
+    let cache: Layer0CacheWriter?
+    let cachePolicy: CacheWritePolicy
 
-    public init(config: PipelineConfig) {
+    public init(config: PipelineConfig, cache: Layer0CacheWriter? = nil) {
+        self.cache = cache
+        cachePolicy = CacheWritePolicy(config.layer0.cache)
         policy = EscalationPolicy(config: config)
         tiers = config.tiers
         topology = PipelineTopology(config: config)
@@ -62,6 +67,11 @@ public struct EvaluatorStage: StageHandler {
             let result = ResultMessage(
                 envelope: envelope, layer: layer, attempt: chosen, answer: chosen.answer, endedBy: endedBy,
                 lowConfidence: !accepted, now: Date())
+            if accepted, let cache,
+                case .success(let entry) = cachePolicy.entry(for: envelope, attempt: chosen, confidence: assessment.confidence, now: started)
+            {
+                cache.offer(entry)  // never blocks or fails; the write is separate from this hop
+            }
             let final = ResultPublications(topology: topology, codec: codec, stamp: stamp)
                 .finalise(result, envelope: envelope, started: started)
             let hop = stamp.hop(

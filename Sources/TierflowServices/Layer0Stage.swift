@@ -16,6 +16,7 @@ public struct Layer0Stage: StageHandler {
     let decoder: IngestDecoder
     let knowledge: KnowledgeBase
     let enabled: Bool
+    let matchSettings: Layer0Matcher.Settings
     let topology: PipelineTopology
     let codec: EnvelopeCodec
     let stamp: HopStamp
@@ -24,6 +25,7 @@ public struct Layer0Stage: StageHandler {
         decoder = IngestDecoder(config: config)
         self.knowledge = knowledge
         enabled = config.layer0.enabled
+        matchSettings = .init(threshold: config.layer0.similarityThreshold, margin: config.layer0.ambiguityMargin)
         topology = PipelineTopology(config: config)
         codec = EnvelopeCodec(maxMessageBytes: config.queues.maxMessageBytes)
         stamp = HopStamp(stage: "layer0")
@@ -53,7 +55,9 @@ public struct Layer0Stage: StageHandler {
                 : nil)
         let queryRow = envelope.queryRecord(codec: codec, eventId: shared ? nil : envelope.eventId)
 
-        if enabled, let entry = knowledge.match(envelope.payload, now: started) {
+        if enabled { await knowledge.waitUntilLoaded() }  // a process that just started answers once loaded
+        if enabled, let match = knowledge.match(envelope.payload, settings: matchSettings, now: started) {
+            let entry = match.entry
             let result = ResultMessage(
                 envelope: envelope, layer: 0, attempt: nil, answer: entry.answer, endedBy: "layer0", lowConfidence: false,
                 now: Date())
@@ -61,8 +65,8 @@ public struct Layer0Stage: StageHandler {
                 .finalise(result, envelope: envelope, started: started)
             let hit = HopWrite(
                 hop: stamp.hop(
-                    envelope.id, stage: "layer0", started: started, decision: "hit", score: 1,
-                    detail: codec.jsonText(["entry": entry.key, "kind": entry.kind])),
+                    envelope.id, stage: "layer0", started: started, decision: "hit", score: match.score,
+                    detail: codec.jsonText(["entry": entry.key, "kind": entry.kind, "method": match.method.rawValue])),
                 query: queryRow)
             return StageOutcome(writes: [hit, arrival, final.write], publications: final.publications)
         }

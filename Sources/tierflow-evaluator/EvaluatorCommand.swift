@@ -1,5 +1,6 @@
 import ArgumentParser
 import TierflowCommandSupport
+import TierflowPostgres
 import TierflowServices
 
 /// `tierflow-evaluator`: scores answers, escalates or finalises; also records dead letters.
@@ -18,10 +19,15 @@ struct EvaluatorCommand: AsyncParsableCommand {
         let config = try options.loadConfig()
         let logger = options.makeLogger(label: "tierflow.evaluator")
         let context = try await WorkerContext.connect(config: config, process: "evaluator", logger: logger)
-        var services = [context.runner(queue: context.topology.evaluatorQueue, handler: EvaluatorStage(config: config))]
+        // Layer 0's cache write-back (idle when layer0.cache.enabled is false: nothing is offered to it).
+        let cache = Layer0CacheWriter(
+            configuration: PostgresConfiguration(url: config.database.url.value, applicationName: "tierflow-evaluator-cache"),
+            logger: logger)
+        let evaluator = context.runner(queue: context.topology.evaluatorQueue, handler: EvaluatorStage(config: config, cache: cache))
         if deadLetters {
-            services.append(context.runner(queue: context.topology.deadLetterQueue, handler: DeadLetterRecorder()))
+            try await context.run([evaluator, cache, context.runner(queue: context.topology.deadLetterQueue, handler: DeadLetterRecorder())])
+        } else {
+            try await context.run([evaluator, cache])
         }
-        try await context.run(services)
     }
 }

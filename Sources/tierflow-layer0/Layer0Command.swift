@@ -15,11 +15,11 @@ struct Layer0Command: AsyncParsableCommand {
         let config = try options.loadConfig()
         let logger = options.makeLogger(label: "tierflow.layer0")
         let context = try await WorkerContext.connect(config: config, process: "layer0", logger: logger)
-        let knowledge = KnowledgeBase()
+        let knowledge = KnowledgeBase(awaitingLoad: true)
         let loader = KnowledgeBaseLoader(
             knowledge: knowledge,
             configuration: PostgresConfiguration(url: config.database.url.value, applicationName: "tierflow-layer0-kb"),
-            logger: logger)
+            interval: .milliseconds(Int(config.layer0.reloadSeconds * 1000)), logger: logger)
         let stage = Layer0Stage(config: config, knowledge: knowledge)
         try await context.run([loader, context.runner(queue: context.topology.ingestQueue, handler: stage)])
     }

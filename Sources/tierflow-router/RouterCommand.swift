@@ -18,8 +18,9 @@ struct RouterCommand: AsyncParsableCommand {
         let context = try await WorkerContext.connect(config: config, process: "router", logger: logger)
         let probe = try await SystemStateProbe(config: config, endpoint: context.endpoint, logger: logger)
         let monitor = SystemStateMonitor(logger: logger) { try await probe.read() }
-        let stage = RouterStage(config: config, scorer: TransparentScorer(), state: monitor)
-        try await context.run([monitor, context.runner(queue: context.topology.routerQueue, handler: stage)])
+        let scoring = LearnedRouterSetup.scorer(config: config, logger: logger)
+        let stage = RouterStage(config: config, scorer: scoring.scorer, state: monitor)
+        try await context.run(scoring.services + [monitor, context.runner(queue: context.topology.routerQueue, handler: stage)])
         await probe.close()
     }
 }

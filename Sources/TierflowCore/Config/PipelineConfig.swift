@@ -19,12 +19,14 @@ public struct PipelineConfig: Sendable, Hashable {
     public var layer0: Layer0Config
     public var router: RouterConfig
     public var evaluator: EvaluatorConfig
+    /// The OpenAI-compatible HTTP gateway.
+    public var gateway: GatewayConfig
     /// Tiers, cheapest first.
     public var tiers: [TierConfig]
 
     static let keys: Set<String> = [
         "version", "namespace", "broker", "database", "queues", "ingest", "results", "templates", "layer0", "router",
-        "evaluator", "tiers",
+        "evaluator", "tiers", "gateway",
     ]
 
     /// Reads and validates the file at `path`.
@@ -73,6 +75,7 @@ public struct PipelineConfig: Sendable, Hashable {
         layer0 = try Layer0Config(root.optional("layer0"))
         router = try RouterConfig(root.optional("router"))
         evaluator = try EvaluatorConfig(root.optional("evaluator"))
+        gateway = try GatewayConfig(root.optional("gateway"))
 
         templates = [:]
         if let templatesNode = root.optional("templates") {

@@ -95,15 +95,46 @@ public struct ResultsConfig: Sendable, Hashable {
 /// The knowledge-base and cache layer.
 public struct Layer0Config: Sendable, Hashable {
     public var enabled: Bool
+    /// Lowest text similarity of a hit once every guard agrees (cosine of stemmed words, 0...1).
     public var similarityThreshold: Double
+    /// A guard-compatible entry with a different answer this close to the best makes the lookup a miss.
+    public var ambiguityMargin: Double
+    /// Full reload of the in-memory index, a safety net behind LISTEN/NOTIFY.
+    public var reloadSeconds: Double
+    public var cache: Cache
+
+    /// Which accepted answers are written back as cache entries.
+    public struct Cache: Sendable, Hashable {
+        public var enabled = true
+        /// Only answers the evaluator accepted with at least this confidence.
+        public var minConfidence = 0.85
+        public var ttlSeconds = 7.0 * 86_400
+        /// Also cache answers of the simulated backend (for demos and tests only).
+        public var allowSimulated = false
+
+        init(_ node: ConfigNode?) throws(ConfigError) {
+            guard let node else { return }
+            try node.keys(allowed: ["enabled", "min_confidence", "ttl_seconds", "allow_simulated"])
+            enabled = try node.optional("enabled")?.bool() ?? enabled
+            minConfidence = try node.optional("min_confidence")?.double(in: 0...1) ?? minConfidence
+            ttlSeconds = try node.optional("ttl_seconds")?.double(in: 1...(10 * 365 * 86_400)) ?? ttlSeconds
+            allowSimulated = try node.optional("allow_simulated")?.bool() ?? allowSimulated
+        }
+    }
 
     init(_ node: ConfigNode?) throws(ConfigError) {
         enabled = true
-        similarityThreshold = 0.95
+        similarityThreshold = 0.6
+        ambiguityMargin = 0.05
+        reloadSeconds = 300
+        cache = try Cache(nil)
         guard let node else { return }
-        try node.keys(allowed: ["enabled", "similarity_threshold"])
+        try node.keys(allowed: ["enabled", "similarity_threshold", "ambiguity_margin", "reload_seconds", "cache"])
         enabled = try node.optional("enabled")?.bool() ?? enabled
         similarityThreshold = try node.optional("similarity_threshold")?.double(in: 0...1) ?? similarityThreshold
+        ambiguityMargin = try node.optional("ambiguity_margin")?.double(in: 0...1) ?? ambiguityMargin
+        reloadSeconds = try node.optional("reload_seconds")?.double(in: 1...86_400) ?? reloadSeconds
+        cache = try Cache(node.optional("cache"))
     }
 }
 
@@ -115,18 +146,26 @@ public struct RouterConfig: Sendable, Hashable {
     public var dailyBudgetUSD: Double
     /// Critical alarms never start below this tier (nil: no floor).
     public var criticalStartTier: String?
+    /// Kind `learned`: the model file used while `router_models` has no active version.
+    public var model: String
+    /// Kind `learned`: how often the router checks `router_models` for a newly activated version.
+    public var reloadSeconds: Double
 
     init(_ node: ConfigNode?) throws(ConfigError) {
         kind = "transparent"
         qualityTarget = 0.75
         dailyBudgetUSD = 0
         criticalStartTier = nil
+        model = "models/router-default.json"
+        reloadSeconds = 5
         guard let node else { return }
-        try node.keys(allowed: ["kind", "quality_target", "daily_budget_usd", "critical_start_tier"])
+        try node.keys(allowed: ["kind", "quality_target", "daily_budget_usd", "critical_start_tier", "model", "reload_seconds"])
         kind = try node.optional("kind")?.choice(["transparent", "learned"]) ?? kind
         qualityTarget = try node.optional("quality_target")?.double(in: 0...1) ?? qualityTarget
         dailyBudgetUSD = try node.optional("daily_budget_usd")?.double(in: 0...1_000_000_000) ?? dailyBudgetUSD
         criticalStartTier = try node.optional("critical_start_tier")?.string()
+        model = try node.optional("model")?.string() ?? model
+        reloadSeconds = try node.optional("reload_seconds")?.double(in: 0.1...86_400) ?? reloadSeconds
     }
 }
 

@@ -10,6 +10,13 @@ import TierflowCore
 public struct ExactMatcher: Sendable {
     private var byFaultCode: [String: [KnowledgeEntry]] = [:]
     private var byQuestion: [String: KnowledgeEntry] = [:]
+    /// Entry key → its fault code (folded) or normalised question, for removal.
+    private var placement: [String: Placement] = [:]
+
+    private enum Placement: Sendable {
+        case faultCode(String)
+        case question(String)
+    }
 
     /// Number of entries indexed.
     public private(set) var count = 0
@@ -24,22 +31,28 @@ public struct ExactMatcher: Sendable {
         count += 1
         if let code = entry.faultCode.map(Self.fold), !code.isEmpty {
             byFaultCode[code, default: []].append(entry)
+            placement[entry.key] = .faultCode(code)
         } else {
-            byQuestion[Self.normalise(entry.question)] = entry
+            let question = Self.normalise(entry.question)
+            if let previous = byQuestion[question] {
+                placement[previous.key] = nil
+                count -= 1
+            }
+            byQuestion[question] = entry
+            placement[entry.key] = .question(question)
         }
     }
 
     /// Removes the entry with `key`, if present.
     public mutating func remove(key: String) {
-        for (code, entries) in byFaultCode where entries.contains(where: { $0.key == key }) {
-            let kept = entries.filter { $0.key != key }
+        guard let place = placement.removeValue(forKey: key) else { return }
+        count -= 1
+        switch place {
+        case .faultCode(let code):
+            let kept = (byFaultCode[code] ?? []).filter { $0.key != key }
             byFaultCode[code] = kept.isEmpty ? nil : kept
-            count -= 1
-            return
-        }
-        if let question = byQuestion.first(where: { $0.value.key == key })?.key {
+        case .question(let question):
             byQuestion[question] = nil
-            count -= 1
         }
     }
 

@@ -3,9 +3,10 @@ import TierflowCore
 
 /// Reads knowledge-base files: JSON Lines or CSV with a header.
 ///
-/// Columns / keys: `fault_code`, `asset_class`, `tag`, `question` (or `title`), `answer`, `source`,
-/// `valid_until` (ISO 8601), `key` (optional; derived from fault code, asset class and tag, or from
-/// the question). Every bad line is reported with its number; good lines are kept.
+/// Columns / keys: `fault_code`, `asset_class`, `tag`, `asset`, `question` (or `title`), `answer`, `source`,
+/// `valid_until` (ISO 8601), `key` (optional; derived from fault code, asset class, tag and asset, or from
+/// the question). Hyphens may stand for underscores (`valid-until`). Every bad line is reported with its
+/// number; good lines are kept.
 public struct KnowledgeFileParser: Sendable {
     /// A line that could not be used.
     public struct LineError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -33,7 +34,8 @@ public struct KnowledgeFileParser: Sendable {
             }
             var fields: [String: String] = [:]
             for (key, value) in object {
-                if let text = value as? String { fields[key] = text } else if !(value is NSNull) { fields[key] = "\(value)" }
+                let name = Self.fieldName(key)
+                if let text = value as? String { fields[name] = text } else if !(value is NSNull) { fields[name] = "\(value)" }
             }
             switch entry(from: fields) {
             case .success(let entry): entries.append(entry)
@@ -46,7 +48,9 @@ public struct KnowledgeFileParser: Sendable {
     func parseCSV(_ text: String) -> (entries: [KnowledgeEntry], errors: [LineError]) {
         var rows = CSVReader.rows(text)
         guard !rows.isEmpty else { return ([], [LineError(line: 1, message: "the file is empty")]) }
-        let header = rows.removeFirst().fields.map { $0.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "\u{FEFF}"))).lowercased() }
+        let header = rows.removeFirst().fields.map {
+            Self.fieldName($0.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "\u{FEFF}"))))
+        }
         var entries: [KnowledgeEntry] = []
         var errors: [LineError] = []
         for row in rows where !(row.fields.count == 1 && row.fields[0].isEmpty) {
@@ -65,6 +69,11 @@ public struct KnowledgeFileParser: Sendable {
 
     struct Message: Error { let text: String }
 
+    /// `Valid-Until`, `valid until` → `valid_until`.
+    static func fieldName(_ name: String) -> String {
+        name.lowercased().replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: " ", with: "_")
+    }
+
     func entry(from fields: [String: String]) -> Result<KnowledgeEntry, Message> {
         func value(_ key: String) -> String? {
             guard let text = fields[key]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
@@ -82,19 +91,23 @@ public struct KnowledgeFileParser: Sendable {
             }
             validUntil = date
         }
+        if let key = value("key"), key.hasPrefix("cache:") {
+            return .failure(Message(text: "key: \"cache:\" keys belong to the answer cache"))
+        }
         let faultCode = value("fault_code")
         let assetClass = value("asset_class")?.lowercased()
         let tag = value("tag")
-        let key = value("key") ?? Self.key(faultCode: faultCode, assetClass: assetClass, tag: tag, question: question)
+        let asset = value("asset")
+        let key = value("key") ?? Self.key(faultCode: faultCode, assetClass: assetClass, tag: tag, asset: asset, question: question)
         return .success(KnowledgeEntry(
-            key: key, kind: "kb", faultCode: faultCode, assetClass: assetClass, tag: tag, question: question, answer: answer,
-            source: value("source"), validUntil: validUntil))
+            key: key, kind: "kb", faultCode: faultCode, assetClass: assetClass, tag: tag, asset: asset, question: question,
+            answer: answer, source: value("source"), validUntil: validUntil))
     }
 
-    /// The upsert key: `kb:<fault code>:<asset class>:<tag>` or `q:<normalised question>`.
-    public static func key(faultCode: String?, assetClass: String?, tag: String?, question: String) -> String {
+    /// The upsert key: `kb:<fault code>:<asset class>:<tag>[:<asset>]` or `q:<normalised question>`.
+    public static func key(faultCode: String?, assetClass: String?, tag: String?, asset: String? = nil, question: String) -> String {
         if let faultCode {
-            return "kb:\(faultCode.uppercased()):\(assetClass ?? "*"):\(tag?.uppercased() ?? "*")"
+            return "kb:\(faultCode.uppercased()):\(assetClass ?? "*"):\(tag?.uppercased() ?? "*")" + (asset.map { ":\($0.uppercased())" } ?? "")
         }
         return "q:" + ExactMatcher.normalise(question)
     }

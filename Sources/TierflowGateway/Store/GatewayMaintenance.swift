@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Keeps the in-memory keys and spend in step with the database: every `interval` it writes the spend
+/// seen since the last time, then re-reads the keys and today's totals (so revocations and other
+/// gateways' spend arrive). A failed round keeps the old state and tries again next time.
+public struct GatewayMaintenance: Service {
+    let store: any GatewayStore
+    let keys: APIKeyRegistry
+    let ledger: SpendLedger
+    let interval: Duration
+    let logger: Logger
+
+    public init(store: any GatewayStore, keys: APIKeyRegistry, ledger: SpendLedger, interval: Duration, logger: Logger) {
+        self.store = store
+        self.keys = keys
+        self.ledger = ledger
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// One round: write pending spend, reload keys and today's spend. Throws when the database fails.
+    public func refresh(now: Date = Date()) async throws {
+        let deltas = ledger.takePending()
+        do {
+            try await store.addSpend(deltas)
+        } catch {
+            ledger.restore(deltas)
+            throw error
+        }
+        keys.replace(with: try await store.loadKeys())
+        let day = SpendLedger.day(of: now)
+        ledger.replacePersisted(try await store.loadSpend(day: day), day: day)
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { break }
+                do {
+                    try await refresh()
+                } catch {
+                    logger.warning("gateway state refresh failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        // Write what was spent since the last round before exiting.
+        try? await store.addSpend(ledger.takePending())
+    }
+}
