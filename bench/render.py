@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Renders BENCHMARKS.md from the RESULT lines bench/run.sh collected (and sections other benchmarks print)."""
 import datetime
+import re
 import json
 import os
 import platform
@@ -28,8 +29,7 @@ def sh(cmd):
         return "?"
 
 def rel(cmd):
-    repo = os.getcwd() + "/"
-    return (cmd or "").replace(repo, "")
+    return re.sub(r"\S*/\.build/[^/ ]+/release", ".build/release", cmd or "")
 
 cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
 mem = sh("free -g | awk '/Mem:/{print $2}'")
@@ -45,7 +45,7 @@ out.append("Regenerate everything with `bench/run.sh` (about 10 minutes); each b
 
 out.append("## Pipeline\n")
 out.append("Five queue hops (ingest → Layer 0 → router → tier worker → evaluator → results), each stage a separate "
-           "process, every hop committed to PostgreSQL before the next message is published and the input acknowledged; "
+           "process, every hop committed to PostgreSQL before the stage acknowledges its input; "
            "simulated backend with no latency, one replica per stage. The raw chain is the same number of hops with the "
            "same message size, persistent quorum queues, confirms and manual acks, but no logic and no database, "
            "measured in the same run.\n")
