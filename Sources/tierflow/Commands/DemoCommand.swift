@@ -20,7 +20,9 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.loadConfig()
         let logger = options.makeLogger(label: "tierflow.demo")
-        let messages = try DemoMessage.load(path: events)
+        // A fresh run id, so running the demo again is not answered as a repeat of the last run.
+        let runId = "run\(Int(Date().timeIntervalSince1970))"
+        let messages = try DemoMessage.load(path: events, runId: runId)
         let report = try await DemoRunner(config: config, logger: logger).run(messages: messages, timeout: .seconds(timeout))
         print(report.render())
         if !report.missing.isEmpty { throw ExitCode(1) }
