@@ -114,12 +114,34 @@ done = function(summary, latency, requests)
         latency:percentile(99), latency.mean))
 end
 EOF
-measure() {  # name, port, key, model -> prints the WRK json
-    local name="$1" port="$2"
+cpu_ticks() {  # [--infra] PGID...: CPU ticks used so far by those process groups (and RabbitMQ and PostgreSQL)
+    python3 - "$@" <<'PY'
+import os, sys
+args = sys.argv[1:]
+infra = "--infra" in args
+groups = {a for a in args if a != "--infra"}
+total = 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        text = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        continue
+    comm, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+    if rest[2] in groups or (infra and comm in ("beam.smp", "postgres")):
+        total += int(rest[11]) + int(rest[12])
+print(total)
+PY
+}
+measure() {  # name, port, key, model, cpu_ticks args -> prints the WRK json with load and CPU seconds used
+    local name="$1" port="$2" load before after
     BENCH_KEY="$3" BENCH_MODEL="$4" wrk -t1 -c"$connections" -d3s -s "$work/load.lua" "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+    load="$(cut -d' ' -f1 /proc/loadavg)"
+    before="$(cpu_ticks "${@:5}")"
     BENCH_KEY="$3" BENCH_MODEL="$4" wrk -t1 -c"$connections" -d"${seconds}s" --timeout 10s -s "$work/load.lua" \
         "http://127.0.0.1:$port" >"$work/$name.wrk" 2>&1 || true
-    grep '^WRK ' "$work/$name.wrk" | sed 's/^WRK //'
+    after="$(cpu_ticks "${@:5}")"
+    grep '^WRK ' "$work/$name.wrk" |
+        sed "s/^WRK {/{\"load_before\":$load,\"cpu_ticks\":$((after - before)),\"ticks_per_s\":$(getconf CLK_TCK),/"
 }
 
 # --- Tierflow: the whole pipeline (5 hops, every hop logged to PostgreSQL) behind tierflow-gateway ----------
@@ -156,7 +178,7 @@ start gateway
 wait_http "http://127.0.0.1:$gateway_port/health" 30 || { cat "$work"/gateway.log >&2; skip "tierflow-gateway did not start (its log is above in the bench output)."; }
 sleep 1
 log "tierflow-gateway: ${seconds}s, $connections connections"
-tierflow_json="$(measure tierflow "$gateway_port" "$key" tierflow)"
+tierflow_json="$(measure tierflow "$gateway_port" "$key" tierflow --infra "${pids[@]:1}")"
 answered="$(curl -s -H "Authorization: Bearer $key" "http://127.0.0.1:$gateway_port/v1/chat/completions" \
     -d '{"model":"tierflow","messages":[{"role":"user","content":"Check one answer"}]}')"
 for ((i = ${#pids[@]} - 1; i >= 1; i--)); do stop_group "${pids[$i]}"; done
@@ -190,7 +212,7 @@ for workers in $litellm_workers; do
         continue
     fi
     log "litellm proxy ($workers workers): ${seconds}s, $connections connections"
-    json="$(measure "litellm-$workers" "$litellm_port" sk-bench-master mock)"
+    json="$(measure "litellm-$workers" "$litellm_port" sk-bench-master mock "${pids[-1]}")"
     [ -n "$json" ] && litellm_results+=("$workers $json")
     stop_group "${pids[-1]}"
     unset 'pids[-1]'
@@ -208,6 +230,7 @@ for item in sys.argv[6:]:
     runs.append((int(workers), json.loads(text)))
 def rate(r): return r["requests"] / (r["duration_us"] / 1e6)
 def ok(r): return r["requests"] - r["non2xx"]
+def cpu_ms(r): return 1000 * r["cpu_ticks"] / r["ticks_per_s"] / max(1, r["requests"])
 lines = ["## OpenAI-compatible gateway against LiteLLM's proxy\n",
          f"`POST /v1/chat/completions` through each gateway; every tier of the pipeline and LiteLLM's one model point at "
          f"the same static mock backend (nginx, one worker, returning a fixed chat completion on loopback). Load: wrk, one "
@@ -216,15 +239,18 @@ lines = ["## OpenAI-compatible gateway against LiteLLM's proxy\n",
          f"reaches a model), router, tier worker, evaluator: five queue hops, each committed to PostgreSQL — with API-key "
          f"authentication on. LiteLLM {version} runs its proxy with a master key and no database, at each worker setting; "
          f"its best is compared. Same machine, same run.\n",
-         "| gateway | requests/s | p50 | p90 | p99 | errors |", "|---|---|---|---|---|---|"]
+         "| gateway | requests/s | p50 | p90 | p99 | errors | CPU per request | load average before |",
+         "|---|---|---|---|---|---|---|---|"]
 result = {"bench": "gateway", "connections": int(connections), "seconds": int(seconds)}
 if tierflow:
     lines.append(f"| tierflow-gateway (full pipeline) | {rate(tierflow):,.0f} | {tierflow['p50_us']/1000:.1f} ms | "
-                 f"{tierflow['p90_us']/1000:.1f} ms | {tierflow['p99_us']/1000:.1f} ms | {tierflow['non2xx'] + tierflow['socket_errors']} |")
+                 f"{tierflow['p90_us']/1000:.1f} ms | {tierflow['p99_us']/1000:.1f} ms | {tierflow['non2xx'] + tierflow['socket_errors']} | "
+                 f"{cpu_ms(tierflow):.2f} ms | {tierflow['load_before']:.2f} |")
     result["tierflow"] = tierflow
 for workers, r in runs:
     lines.append(f"| LiteLLM proxy, {workers} worker{'s' if workers > 1 else ''} | {rate(r):,.0f} | {r['p50_us']/1000:.1f} ms | "
-                 f"{r['p90_us']/1000:.1f} ms | {r['p99_us']/1000:.1f} ms | {r['non2xx'] + r['socket_errors']} |")
+                 f"{r['p90_us']/1000:.1f} ms | {r['p99_us']/1000:.1f} ms | {r['non2xx'] + r['socket_errors']} | {cpu_ms(r):.2f} ms | "
+                 f"{r['load_before']:.2f} |")
     result[f"litellm_{workers}"] = r
 if tierflow and runs:
     best_workers, best = max(runs, key=lambda wr: rate(wr[1]))
@@ -234,6 +260,9 @@ if tierflow and runs:
                  f"worker{'s' if best_workers > 1 else ''}), at p99 {tierflow['p99_us']/1000:.1f} ms against "
                  f"{best['p99_us']/1000:.1f} ms.")
     result["ratio"] = ratio
+    lines.append(f"Per request, Tierflow used {cpu_ms(tierflow):.2f} ms of CPU (its seven processes, RabbitMQ and PostgreSQL "
+                 f"together) and LiteLLM {cpu_ms(best):.2f} ms (its processes): {cpu_ms(best) / cpu_ms(tierflow):.1f}× less "
+                 "CPU per request, a figure other load on the machine disturbs less than throughput.")
 elif not runs:
     lines.append("\nLiteLLM's proxy did not start here; see the bench log.")
 try:
@@ -242,7 +271,8 @@ try:
                  f"confidence {sample['tierflow']['confidence']:.2f}, simulated: {str(sample['tierflow']['simulated']).lower()}.")
 except Exception:
     pass
-lines.append("\nCommand: `bash bench/gateway.bench.sh <release bin dir>` (run by `bench/run.sh`).")
+lines.append("\nThe 1-minute load average before each measurement tells whether something else shared the two cores "
+             "(every figure is CPU-bound here). Command: `bash bench/gateway.bench.sh <release bin dir>` (run by `bench/run.sh`).")
 print("RESULT " + json.dumps(result))
 print("SECTION " + "\n".join(lines).replace("\n", "\\n"))
 EOF

@@ -2,7 +2,7 @@ import ArgumentParser
 import ServiceLifecycle
 import TierflowCommandSupport
 import TierflowGateway
-import TierflowPipeline
+import TierflowServices
 
 /// `tierflow-gateway`: the OpenAI-compatible HTTP front door to the pipeline.
 @main
@@ -19,9 +19,10 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try options.loadConfig()
         let logger = options.makeLogger(label: "tierflow.gateway")
-        // The same scorer the router stage uses, so /v1/route agrees with what the pipeline does.
-        let gateway = try await Gateway.connect(config: config, scorer: TransparentScorer(), logger: logger)
-        let services = gateway.services(port: port) { port in
+        // The same scorer the router stage uses (router.kind), so /v1/route agrees with what the pipeline does.
+        let scoring = LearnedRouterSetup.scorer(config: config, logger: logger)
+        let gateway = try await Gateway.connect(config: config, scorer: scoring.scorer, logger: logger)
+        let services = scoring.services + gateway.services(port: port) { port in
             logger.notice("listening", metadata: ["http.host": "\(config.gateway.host)", "http.port": "\(port)"])
         }
         let group = ServiceGroup(

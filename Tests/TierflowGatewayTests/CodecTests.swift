@@ -56,6 +56,9 @@ struct CodecTests {
         #expect(RoutingPolicy.parse("router--0.5", config: config) == nil)
         #expect(RoutingPolicy.parse("gpt-4o", config: config) == nil)
         #expect(RoutingPolicy.listed(scorerName: "transparent", defaultTarget: 0.75).last == "router-transparent-0.25")
+        for listed in RoutingPolicy.listed(scorerName: "learned-file:mmlu v3", defaultTarget: 0.6) {
+            #expect(RoutingPolicy.parse(listed, config: config) != nil, "\(listed) is a policy the gateway accepts")
+        }
     }
 
     @Test func completionNamesTheModelThatAnsweredAndSumsUsage() {

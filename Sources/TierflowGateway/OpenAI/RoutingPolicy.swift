@@ -47,6 +47,7 @@ public struct RoutingPolicy: Sendable, Hashable {
     /// The model ids `GET /v1/models` lists: the two named policies and the RouteLLM form at the default target.
     public static func listed(scorerName: String, defaultTarget: Double) -> [String] {
         let threshold = String(format: "%.2f", max(0, min(1, 1 - defaultTarget)))
-        return [defaultName, qualityName, "router-\(scorerName.replacingOccurrences(of: "-", with: "_"))-\(threshold)"]
+        let policy = String(scorerName.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+        return [defaultName, qualityName, "router-\(policy.isEmpty ? "tierflow" : policy)-\(threshold)"]
     }
 }
