@@ -130,7 +130,8 @@ struct ReconnectTests {
             let statistics = publisher.statistics
             #expect(statistics.connections == 2)
             #expect(statistics.confirmed == UInt64(total))
-            #expect(statistics.republished > 0)
+            // Whether any publish was unconfirmed at the moment of the close depends on timing (on an idle
+            // machine the broker may have confirmed everything it read); the guarantees are the ones below.
             print("[publisher-drop] published \(total), republished \(statistics.republished)")
             await publisher.close()
 
