@@ -130,8 +130,8 @@ let package = Package(
         .executableTarget(
             name: "tierflow",
             dependencies: [
-                "TierflowCore", "TierflowAMQP", "TierflowPostgres", "TierflowPipeline", "TierflowServices",
-                "TierflowCommandSupport", "TierflowGateway",
+                "TierflowCore", "TierflowAMQP", "TierflowPostgres", "TierflowHTTP", "TierflowPipeline",
+                "TierflowServices", "TierflowCommandSupport", "TierflowGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
