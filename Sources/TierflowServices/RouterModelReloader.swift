@@ -73,7 +73,7 @@ public final class RouterModelReloader: Service, Sendable {
             return
         }
         let model = try await store.load(version: version)
-        let learned = try LearnedScorer(model: model, name: "learned-v\(version):\(model.name)")
+        let learned = try await OffThreadWork.run { try LearnedScorer(model: model, name: "learned-v\(version):\(model.name)") }
         scorer.swap(to: learned, version: version)
         logger.notice("router model switched", metadata: ["router.version": "\(version)", "router.model": "\(model.name)"])
     }

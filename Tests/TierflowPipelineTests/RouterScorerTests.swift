@@ -30,6 +30,22 @@ struct RouterScorerTests {
         #expect(try LearnedScorer(model: model).name == "learned:toy")
     }
 
+    @Test(arguments: [true, false])
+    func fusedScoringMatchesTheFeatureVectorPath(idf: Bool) async throws {
+        var options = RouterTestData.options
+        options.featurizer.idf = idf
+        options.featurizer.structureWeight = 0.3
+        let model = try await SuccessModelTrainer(options: options)
+            .train(examples: RouterTestData.examples(count: 150), models: ["weak", "strong"], name: "toy", dataNames: []).model
+        #expect((model.featurizer.idf != nil) == idf)
+        let scorer = try LearnedScorer(model: model)
+        for example in RouterTestData.examples(count: 40, seed: 99) {
+            let fused = scorer.probabilities(for: example.query)
+            let plain = model.probabilities(scorer.featurizer.features(of: example.query))
+            for (a, b) in zip(fused, plain) { #expect(abs(a - b) < 1e-5) }
+        }
+    }
+
     func samples(_ count: Int) -> [TierCalibrator.Sample] {
         var random = SeededRandom(seed: 4)
         return (0..<count).map { index in

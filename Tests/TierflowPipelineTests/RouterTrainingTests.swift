@@ -68,9 +68,12 @@ struct RouterTrainingTests {
         }
     }
 
-    @Test func auxiliaryHeadsShapeTheSharedRepresentationAndCanBeKept() async throws {
+    @Test func keptHeadsAreLearnedAndAuxiliaryHeadsAreNotExported() async throws {
         var rows = examples
-        for index in rows.indices { rows[index].scores["other"] = rows[index].scores["weak"] }
+        for index in rows.indices {
+            rows[index].scores["other"] = rows[index].scores["weak"]
+            rows[index].scores["auxiliary"] = rows[index].scores["strong"]
+        }
         var options = RouterTestData.options
         options.auxiliaryWeight = 0.5
         options.keepHeads = ["other"]
@@ -78,6 +81,8 @@ struct RouterTrainingTests {
             .model
         #expect(model.heads == ["weak", "strong", "other"])
         #expect(model.models == ["weak", "strong"])
+        let features = try model.localFeaturizer().features(of: RouterQuery(text: "valve theorem pump?"))
+        #expect(model.probabilities(features, columns: [2])[0] < 0.5)
     }
 
     @Test func trainingRejectsUnknownModelsAndBadOptions() async throws {
@@ -116,5 +121,37 @@ struct RouterTrainingTests {
         object["bias"] = [0.5]
         #expect(throws: LearnedRouterError.self) { try RouterModel(jsonData: JSONSerialization.data(withJSONObject: object)) }
         #expect(throws: LearnedRouterError.self) { try RouterModel(jsonData: Data("{}".utf8)) }
+    }
+}
+
+@Suite("Learned router: the training objective")
+struct RouterObjectiveTests {
+    @Test func gradientMatchesFiniteDifferences() {
+        let examples = RouterTestData.examples(count: 40)
+        var rows = examples
+        for index in rows.indices where index % 3 == 0 { rows[index].scores["aux"] = rows[index].scores["weak"] }
+        let featurizer = HashedFeaturizer(options: .init(hashBits: 8, charWeight: 0.5, structureWeight: 0.3))
+        let matrix = TrainingMatrix(
+            examples: rows, features: rows.map { featurizer.features(of: $0.query) }, heads: ["weak", "strong", "aux"],
+            headWeight: [1, 1, 0.5], dimension: featurizer.dimension)
+        let objective = SuccessObjective(matrix: matrix, ownHeads: 2, rank: 2, l2: 0.01, sharedL2: 0.02)
+        var random = SeededRandom(seed: 5)
+        var theta = (0..<objective.parameterCount).map { _ in Float(random.gaussian(deviation: 0.3)) }
+        var gradient = [Float](repeating: 0, count: objective.parameterCount)
+        _ = objective.evaluate(theta, gradient: &gradient)
+        var scratch = gradient
+        let probes = [0, 1, 2, objective.weightOffset + 5, objective.weightOffset + 77, objective.sharedOffset + 3,
+            objective.sharedOffset + 50, objective.loadingOffset, objective.loadingOffset + 5]
+        for index in probes {
+            let saved = theta[index]
+            let step: Float = 1e-2
+            theta[index] = saved + step
+            let up = objective.evaluate(theta, gradient: &scratch)
+            theta[index] = saved - step
+            let down = objective.evaluate(theta, gradient: &scratch)
+            theta[index] = saved
+            let numeric = (up - down) / Double(2 * step)
+            #expect(abs(numeric - Double(gradient[index])) < 2e-3 + 0.02 * abs(numeric), "parameter \(index)")
+        }
     }
 }

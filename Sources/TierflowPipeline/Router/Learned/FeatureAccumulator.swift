@@ -3,27 +3,38 @@ import Foundation
 /// Counts hashed features of one block (words, character n-grams, structure) without allocating per feature.
 ///
 /// Open addressing with linear probing over a power-of-two table sized for the expected number of
-/// features; keys are stored as `index + 1` so that 0 marks an empty slot.
-struct FeatureAccumulator {
-    private var keys: [UInt32]
-    private var counts: [Float]
-    private var mask: Int
+/// features (keys stored as `index + 1`, 0 marks an empty slot), plus the list of occupied slots in
+/// insertion order, so reading the block back costs its distinct features, not the table's size.
+final class FeatureAccumulator {
+    private var keys: UnsafeMutablePointer<UInt32>
+    private var counts: UnsafeMutablePointer<Float>
+    private var occupied: UnsafeMutablePointer<Int32>
+    private var capacity: Int
     private(set) var distinct = 0
 
     /// A table for about `expected` distinct features.
     init(expected: Int) {
         var capacity = 16
         while capacity < expected * 2 { capacity <<= 1 }
-        keys = Array(repeating: 0, count: capacity)
-        counts = Array(repeating: 0, count: capacity)
-        mask = capacity - 1
+        self.capacity = capacity
+        keys = .allocate(capacity: capacity)
+        keys.initialize(repeating: 0, count: capacity)
+        counts = .allocate(capacity: capacity)
+        occupied = .allocate(capacity: capacity / 2)
+    }
+
+    deinit {
+        keys.deallocate()
+        counts.deallocate()
+        occupied.deallocate()
     }
 
     /// Adds `amount` to feature `index`.
     @inline(__always)
-    mutating func add(_ index: UInt32, _ amount: Float = 1) {
-        if distinct * 2 >= keys.count { grow() }
+    func add(_ index: UInt32, _ amount: Float = 1) {
+        if distinct * 2 >= capacity { grow() }
         let key = index &+ 1
+        let mask = capacity - 1
         var slot = Int(truncatingIfNeeded: key &* 0x9E37_79B1) & mask
         while true {
             let current = keys[slot]
@@ -34,10 +45,20 @@ struct FeatureAccumulator {
             if current == 0 {
                 keys[slot] = key
                 counts[slot] = amount
+                occupied[distinct] = Int32(truncatingIfNeeded: slot)
                 distinct += 1
                 return
             }
             slot = (slot + 1) & mask
+        }
+    }
+
+    /// Calls `body` with each feature's index and count, in insertion order.
+    @inline(__always)
+    func forEach(_ body: (_ index: Int, _ count: Float) -> Void) {
+        for position in 0..<distinct {
+            let slot = Int(occupied[position])
+            body(Int(keys[slot] &- 1), counts[slot])
         }
     }
 
@@ -46,13 +67,13 @@ struct FeatureAccumulator {
         guard distinct > 0, scale != 0 else { return }
         let start = values.count
         var sumSquares: Float = 0
-        for slot in keys.indices where keys[slot] != 0 {
-            let index = keys[slot] &- 1
-            let weight = Self.sublinear(counts[slot]) * (idf?[Int(index)] ?? 1)
+        forEach { index, count in
+            let weight = Self.sublinear(count) * (idf?[index] ?? 1)
             sumSquares += weight * weight
-            indices.append(Int32(bitPattern: index))
+            indices.append(Int32(truncatingIfNeeded: index))
             values.append(weight)
         }
+        guard sumSquares > 0 else { return }
         let factor = scale / sumSquares.squareRoot()
         for position in start..<values.count { values[position] *= factor }
     }
@@ -63,15 +84,23 @@ struct FeatureAccumulator {
         count <= 1 ? max(count, 0) : 1 + log(count)
     }
 
-    private mutating func grow() {
+    private func grow() {
         let oldKeys = keys
         let oldCounts = counts
-        keys = Array(repeating: 0, count: oldKeys.count * 2)
-        counts = Array(repeating: 0, count: oldKeys.count * 2)
-        mask = keys.count - 1
+        let oldOccupied = occupied
+        let oldDistinct = distinct
+        capacity *= 2
+        keys = .allocate(capacity: capacity)
+        keys.initialize(repeating: 0, count: capacity)
+        counts = .allocate(capacity: capacity)
+        occupied = .allocate(capacity: capacity / 2)
         distinct = 0
-        for slot in oldKeys.indices where oldKeys[slot] != 0 {
+        for position in 0..<oldDistinct {
+            let slot = Int(oldOccupied[position])
             add(oldKeys[slot] &- 1, oldCounts[slot])
         }
+        oldKeys.deallocate()
+        oldCounts.deallocate()
+        oldOccupied.deallocate()
     }
 }

@@ -3,7 +3,7 @@ extension HashedFeaturizer {
     /// multiple-choice options, conversation turns, and for SCADA events the severity, alarm type,
     /// fault-code family and asset class.
     func structure(of query: RouterQuery, scan stats: TextStats) -> FeatureAccumulator {
-        var block = FeatureAccumulator(expected: 32)
+        let block = FeatureAccumulator(expected: 32)
         func token(_ name: String) { block.add(index(FeatureHash.bytes(name), .structure)) }
         func bucket(_ name: String, _ value: Int) { token("\(name):\(Self.logBucket(value))") }
 

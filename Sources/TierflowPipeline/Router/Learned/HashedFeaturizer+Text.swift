@@ -21,7 +21,7 @@ extension HashedFeaturizer {
     /// visible character as a one-character word, plus adjacent pairs; gathers ``TextStats`` on the way.
     func scanWords(_ bytes: UnsafeBufferPointer<UInt8>) -> (words: FeatureAccumulator, stats: TextStats) {
         let count = bytes.count
-        var words = FeatureAccumulator(expected: count / 2 + 8)
+        let words = FeatureAccumulator(expected: count / 3 + 8)
         var stats = TextStats()
         stats.bytes = count
         var previous: UInt64?
@@ -118,7 +118,7 @@ extension HashedFeaturizer {
             length += 1
         }
         let (low, high) = (options.charMin, options.charMax)
-        var grams = FeatureAccumulator(expected: length * (high - low + 1) + 8)
+        let grams = FeatureAccumulator(expected: length * (high - low + 1) / 2 + 8)
         normal.withUnsafeBufferPointer { text in
             for start in 0..<length {
                 var hash = FeatureHash.offset

@@ -30,7 +30,7 @@ public struct HashedFeaturizer: LocalQueryFeaturizer {
         public var idf: Bool
 
         public init(
-            hashBits: Int = 18, wordWeight: Float = 1, bigrams: Bool = true, charWeight: Float = 0.5,
+            hashBits: Int = 18, wordWeight: Float = 1, bigrams: Bool = true, charWeight: Float = 0,
             charMin: Int = 3, charMax: Int = 5, maxCharBytes: Int = 2048, structureWeight: Float = 0.3,
             idf: Bool = true
         ) {
@@ -83,21 +83,26 @@ public struct HashedFeaturizer: LocalQueryFeaturizer {
     public var dimension: Int { 1 << options.hashBits }
 
     public func features(of query: RouterQuery) -> FeatureVector {
-        var text = query.text
-        let scan = text.withUTF8 { bytes in scanWords(bytes) }
+        let blocks = self.blocks(of: query)
         var indices: [Int32] = []
         var values: [Float] = []
-        let charCount = options.charWeight > 0 ? text.withUTF8 { bytes in charNGrams(bytes) } : nil
-        let expected = scan.words.distinct + (charCount?.distinct ?? 0) + 32
+        let expected = blocks.words.distinct + (blocks.chars?.distinct ?? 0) + (blocks.structure?.distinct ?? 0)
         indices.reserveCapacity(expected)
         values.reserveCapacity(expected)
         let weights = idf?.values
-        scan.words.append(to: &indices, &values, scale: options.wordWeight, idf: weights)
-        charCount?.append(to: &indices, &values, scale: options.charWeight, idf: weights)
-        if options.structureWeight > 0 {
-            structure(of: query, scan: scan.stats).append(to: &indices, &values, scale: options.structureWeight, idf: nil)
-        }
+        blocks.words.append(to: &indices, &values, scale: options.wordWeight, idf: weights)
+        blocks.chars?.append(to: &indices, &values, scale: options.charWeight, idf: weights)
+        blocks.structure?.append(to: &indices, &values, scale: options.structureWeight, idf: nil)
         return FeatureVector(indices: indices, values: values)
+    }
+
+    /// The three blocks' raw counts (nil for blocks with weight 0); the structure block takes no idf.
+    func blocks(of query: RouterQuery) -> (words: FeatureAccumulator, chars: FeatureAccumulator?, structure: FeatureAccumulator?) {
+        var text = query.text
+        let scan = text.withUTF8 { bytes in scanWords(bytes) }
+        let chars = options.charWeight > 0 ? text.withUTF8 { bytes in charNGrams(bytes) } : nil
+        let structure = options.structureWeight > 0 ? self.structure(of: query, scan: scan.stats) : nil
+        return (scan.words, chars, structure)
     }
 
     /// The position of a hashed feature.

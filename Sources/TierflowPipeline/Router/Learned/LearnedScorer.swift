@@ -12,12 +12,14 @@ public struct LearnedScorer: TierScorer {
     public let name: String
     public let model: RouterModel
     public let featurizer: HashedFeaturizer
+    private let table: FusedScoringTable
 
     /// A scorer for `model`, which must use in-process (hashed) features.
     public init(model: RouterModel, name: String? = nil) throws {
         self.model = model
         self.featurizer = try model.localFeaturizer()
         self.name = name ?? "learned:\(model.name)"
+        table = FusedScoringTable(model: model)
     }
 
     public func estimates(for envelope: QueryEnvelope, tiers: [TierConfig]) -> [Double] {
@@ -26,7 +28,7 @@ public struct LearnedScorer: TierScorer {
 
     /// Estimates for `tiers` (names, cheapest first) of `query`.
     public func estimates(for query: RouterQuery, tiers: [String]) -> [Double] {
-        let probabilities = model.probabilities(featurizer.features(of: query))
+        let probabilities = self.probabilities(for: query)
         let mapped = Self.map(probabilities, toTiers: tiers.count)
         guard let offsets = model.calibration?.offsets else { return mapped }
         return zip(mapped, tiers).map { probability, tier in
@@ -35,9 +37,10 @@ public struct LearnedScorer: TierScorer {
         }
     }
 
-    /// The routed models' probabilities (cheapest first) of `query`.
+    /// The routed models' probabilities (cheapest first) of `query`, featurised and scored in one pass
+    /// (equal to `model.probabilities(featurizer.features(of: query))` up to float rounding).
     public func probabilities(for query: RouterQuery) -> [Double] {
-        model.probabilities(featurizer.features(of: query))
+        table.logits(query, featurizer: featurizer).map { RouterModel.sigmoid(Double($0)) }
     }
 
     /// Lays `probabilities` of K models (cheapest first) over `count` tiers by position (see the type's notes).

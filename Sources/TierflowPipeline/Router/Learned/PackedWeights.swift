@@ -3,7 +3,8 @@ import Foundation
 /// A model's weight matrix (feature-major: row = feature position, column = head) and its stored form.
 ///
 /// `float32` keeps every bit; `int8` stores each column as signed bytes with one scale per column and
-/// drops rows that quantise to all zeros, which keeps a default model to a few hundred kilobytes.
+/// drops rows that quantise to all zeros (a bitmap marks the rows kept), which keeps a default model to a
+/// few hundred kilobytes.
 /// The in-memory ``values`` are always exactly what decoding the stored form gives, so a model scores
 /// identically before saving and after loading.
 public struct PackedWeights: Sendable, Hashable {
@@ -47,13 +48,6 @@ public struct PackedWeights: Sendable, Hashable {
     static func quantise(_ value: Float, scale: Float) -> Int8 {
         Int8(max(-127, min(127, (value / scale).rounded())))
     }
-
-    /// Rows with at least one non-zero value.
-    public var nonZeroRows: Int {
-        (0..<rows).reduce(0) { count, row in
-            count + (values[(row * columns)..<((row + 1) * columns)].contains { $0 != 0 } ? 1 : 0)
-        }
-    }
 }
 
 extension PackedWeights: Codable {
@@ -74,15 +68,12 @@ extension PackedWeights: Codable {
             try container.encode(Data(bytes).base64EncodedString(), forKey: .data)
         case .int8:
             try container.encode(scales, forKey: .scales)
-            var kept = [UInt8]()
+            var kept = [UInt8](repeating: 0, count: (rows + 7) / 8)
             var data = [UInt8]()
-            var previous = -1
             for row in 0..<rows {
-                let slice = (row * columns)..<((row + 1) * columns)
-                let quantised = slice.map { Self.quantise(values[$0], scale: scales[$0 % columns]) }
+                let quantised = (0..<columns).map { Self.quantise(values[row * columns + $0], scale: scales[$0]) }
                 guard quantised.contains(where: { $0 != 0 }) else { continue }
-                Varint.append(UInt64(row - previous), to: &kept)
-                previous = row
+                kept[row / 8] |= 1 << UInt8(row % 8)
                 data.append(contentsOf: quantised.map { UInt8(bitPattern: $0) })
             }
             try container.encode(Data(kept).base64EncodedString(), forKey: .kept)
@@ -122,59 +113,24 @@ extension PackedWeights: Codable {
                 throw DecodingError.dataCorruptedError(forKey: .scales, in: container, debugDescription: "one scale per column")
             }
             var values = [Float](repeating: 0, count: rows * columns)
-            var reader = Varint.Reader(bytes: try base64(.kept))
-            var row = -1
+            let kept = try base64(.kept)
+            guard kept.count == (rows + 7) / 8 else {
+                throw DecodingError.dataCorruptedError(forKey: .kept, in: container, debugDescription: "one bit per row")
+            }
             var offset = 0
-            while let delta = reader.next() {
-                row += Int(delta)
-                guard row < rows, offset + columns <= data.count else {
-                    throw DecodingError.dataCorruptedError(forKey: .kept, in: container, debugDescription: "row \(row) out of range")
+            for row in 0..<rows where kept[row / 8] & (1 << UInt8(row % 8)) != 0 {
+                guard offset + columns <= data.count else {
+                    throw DecodingError.dataCorruptedError(forKey: .data, in: container, debugDescription: "fewer values than kept rows")
                 }
                 for column in 0..<columns {
                     values[row * columns + column] = Float(Int8(bitPattern: data[offset + column])) * scales[column]
                 }
                 offset += columns
             }
-            guard offset == data.count, reader.isValid else {
-                throw DecodingError.dataCorruptedError(forKey: .data, in: container, debugDescription: "rows and data do not match")
+            guard offset == data.count else {
+                throw DecodingError.dataCorruptedError(forKey: .data, in: container, debugDescription: "more values than kept rows")
             }
             self.values = values
-        }
-    }
-}
-
-/// LEB128 unsigned integers, for the kept-row list.
-enum Varint {
-    static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(value & 0x7F) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
-    }
-
-    struct Reader {
-        let bytes: [UInt8]
-        var position = 0
-        private(set) var isValid = true
-
-        init(bytes: [UInt8]) { self.bytes = bytes }
-
-        mutating func next() -> UInt64? {
-            guard position < bytes.count else { return nil }
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while position < bytes.count {
-                let byte = bytes[position]
-                position += 1
-                value |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 { return value }
-                shift += 7
-                if shift > 63 { break }
-            }
-            isValid = false
-            return nil
         }
     }
 }

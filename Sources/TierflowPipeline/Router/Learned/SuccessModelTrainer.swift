@@ -24,11 +24,20 @@ public struct SuccessModelTrainer: Sendable {
     /// Whether `example` is held back: a stable hash of its dataset and id, independent of the seed, so
     /// successive trainings hold back the same examples.
     public static func isHeldBack(_ example: RoutingExample, fraction: Double) -> Bool {
-        guard fraction > 0 else { return false }
-        var hash = FeatureHash.bytes(example.dataset)
-        hash = FeatureHash.step(hash, 0x1F)
+        fraction > 0 && unitHash(example, salt: 0) < fraction
+    }
+
+    /// The cross-validation fold (0..<folds) of `example`, from a stable hash of its dataset and id.
+    public static func fold(of example: RoutingExample, folds: Int) -> Int {
+        min(folds - 1, Int(unitHash(example, salt: 1) * Double(folds)))
+    }
+
+    /// A uniform value in [0, 1) from the example's dataset and id.
+    static func unitHash(_ example: RoutingExample, salt: UInt8) -> Double {
+        var hash = FeatureHash.step(FeatureHash.bytes(example.dataset), 0x1F)
         for byte in example.id.utf8 { hash = FeatureHash.step(hash, byte) }
-        return Double(FeatureHash.mix(hash, .structure) >> 11) / Double(1 << 53) < fraction
+        hash = FeatureHash.step(hash, salt)
+        return Double(FeatureHash.mix(hash, .structure) >> 11) / Double(1 << 53)
     }
 
     /// Trains on `examples` to route between `models` (cheapest first), with the options' hashed features.
@@ -62,7 +71,8 @@ public struct SuccessModelTrainer: Sendable {
         guard !trained.isEmpty else { throw LearnedRouterError(.badTraining, "no examples to train on") }
 
         let shared = options.rank > 0
-        let auxiliary = shared && options.auxiliaryWeight > 0 ? present.subtracting(models).sorted() : []
+        let kept = options.keepHeads.filter { present.contains($0) && !models.contains($0) }
+        let auxiliary = shared && options.auxiliaryWeight > 0 ? present.subtracting(models).subtracting(kept).sorted() : []
         var categories: [String] = []
         if shared && options.categoryWeight > 0 {
             categories = Set(trained.compactMap { example in example.category.map { Self.categoryHead(example.dataset, $0) } }).sorted()
@@ -74,8 +84,8 @@ public struct SuccessModelTrainer: Sendable {
                 }
             }
         }
-        let heads = models + auxiliary + categories
-        let headWeight = models.map { _ in Float(1) } + auxiliary.map { _ in Float(options.auxiliaryWeight) }
+        let heads = models + kept + auxiliary + categories
+        let headWeight = (models + kept).map { _ in Float(1) } + auxiliary.map { _ in Float(options.auxiliaryWeight) }
             + categories.map { _ in Float(options.categoryWeight) }
         var featurizer = featurizer
         var features = try await Self.featurize(trained.map(\.query), with: featurizer)
@@ -87,14 +97,13 @@ public struct SuccessModelTrainer: Sendable {
         let matrix = TrainingMatrix(
             examples: trained, features: features, heads: heads, headWeight: headWeight, dimension: featurizer.dimension)
         let objective = SuccessObjective(
-            matrix: matrix, ownHeads: models.count, rank: options.rank, l2: Float(options.l2), sharedL2: Float(options.sharedL2))
+            matrix: matrix, ownHeads: models.count + kept.count, rank: options.rank, l2: Float(options.l2), sharedL2: Float(options.sharedL2))
         var theta = initialParameters(objective)
         let outcome = LBFGSMinimizer().minimize(
             &theta, iterations: options.iterations, objective: objective.evaluate, progress: progress)
 
-        let kept = models + options.keepHeads.filter { heads.contains($0) && !models.contains($0) }
         let model = try exportModel(
-            theta, objective: objective, heads: heads, kept: kept, models: models, featurizer: featurizer, name: name,
+            theta, objective: objective, heads: heads, kept: models + kept, models: models, featurizer: featurizer, name: name,
             report: RouterTrainingReport(
                 options: options, data: dataNames, trainExamples: trained.count, heldBackExamples: heldBack.count,
                 metrics: ["train.objective": outcome.loss, "train.iterations": Double(outcome.iterations)]))

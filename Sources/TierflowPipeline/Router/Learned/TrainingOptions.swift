@@ -22,11 +22,12 @@ public struct TrainingOptions: Codable, Sendable, Hashable {
     public var heldBackFraction: Double
     /// How the weights are stored.
     public var encoding: PackedWeights.Encoding
-    /// Heads kept in the file besides the routed models (for evaluating on other data).
+    /// Further heads trained with their own weights and kept in the file besides the routed models (to
+    /// evaluate one model on several datasets, e.g. RouteLLM's pair beside the three tiers).
     public var keepHeads: [String]
 
     public init(
-        featurizer: HashedFeaturizer.Options = HashedFeaturizer.Options(), l2: Double = 3e-5, rank: Int = 0,
+        featurizer: HashedFeaturizer.Options = HashedFeaturizer.Options(), l2: Double = 2e-4, rank: Int = 0,
         sharedL2: Double = 3e-5, auxiliaryWeight: Double = 0, categoryWeight: Double = 0, iterations: Int = 150, seed: UInt64 = 1,
         heldBackFraction: Double = 0.1, encoding: PackedWeights.Encoding = .float32, keepHeads: [String] = []
     ) {
