@@ -3,6 +3,7 @@ import Foundation
 import TierflowCommandSupport
 import TierflowCore
 import TierflowPipeline
+import TierflowPostgres
 import TierflowServices
 
 /// `tierflow router calibrate`: shift the live model's estimates so recent traffic gets a target tier mix.
@@ -28,6 +29,12 @@ struct RouterCalibrateCommand: AsyncParsableCommand {
     @Option(help: "Calibrate this model file instead of the active version.")
     var model: String?
 
+    @Option(help: "Calibrate on these ingest messages (JSON Lines of {\"type\", \"body\"}, as examples/demo-events.jsonl) instead of the hop log.")
+    var messages: String?
+
+    @Option(help: "Write the calibrated model to this file instead of storing it as the active version.")
+    var out: String?
+
     @Option(help: "How far back to read routed queries, in hours.")
     var sinceHours: Double = 24 * 7
 
@@ -41,37 +48,47 @@ struct RouterCalibrateCommand: AsyncParsableCommand {
         guard (target == nil) != (quality == nil) else { throw ValidationError("give exactly one of --target and --quality") }
         let config = try options.loadConfig()
         let logger = options.makeLogger(label: "tierflow.router")
-        let tiers = config.tiers.map(\.name)
-        let connection = try await RouterDatabase.connect(config: config, logger: logger)
-        let store = RouterModelStore(connection: connection)
-        var base: RouterModel
+        let needsDatabase = messages == nil || model == nil || (out == nil && !dryRun)
+        let connection = needsDatabase ? try await RouterDatabase.connect(config: config, logger: logger) : nil
         do {
-            if let model {
-                base = try RouterModel.load(path: model)
-            } else if let active = try await store.loadActive() {
-                base = active.model
-                print("calibrating active version \(active.version) (\(base.name))")
-            } else {
-                base = try RouterModel.load(path: config.router.model)
-                print("no active version; calibrating \(config.router.model)")
-            }
+            try await calibrate(config: config, connection: connection)
         } catch {
-            await connection.close()
+            await connection?.close()
             throw error
         }
-        base.calibration = nil
-        let traffic = try await RouterTrafficLog(connection: connection)
-            .routedQueries(since: Date().addingTimeInterval(-sinceHours * 3600), limit: limit)
-        guard !traffic.isEmpty else {
-            await connection.close()
-            throw ValidationError("no routed queries in the last \(sinceHours) hours to calibrate on")
+        await connection?.close()
+    }
+
+    func calibrate(config: PipelineConfig, connection: PostgresConnection?) async throws {
+        let tiers = config.tiers.map(\.name)
+        let store = connection.map { RouterModelStore(connection: $0) }
+        var base: RouterModel
+        if let model {
+            base = try RouterModel.load(path: model)
+        } else if let active = try await store?.loadActive() {
+            base = active.model
+            print("calibrating active version \(active.version) (\(base.name))")
+        } else {
+            base = try RouterModel.load(path: config.router.model)
+            print("no active version; calibrating \(config.router.model)")
         }
+        base.calibration = nil
+        let traffic: [QueryEnvelope]
+        if let messages {
+            traffic = try Self.readMessages(messages, config: config)
+        } else if let connection {
+            traffic = try await RouterTrafficLog(connection: connection)
+                .routedQueries(since: Date().addingTimeInterval(-sinceHours * 3600), limit: limit).map(\.envelope)
+        } else {
+            traffic = []
+        }
+        guard !traffic.isEmpty else { throw ValidationError("no queries to calibrate on") }
         let scorer = try LearnedScorer(model: base)
         let prompts = PromptBuilder(templates: config.templates)
-        let samples = traffic.map { routed in
+        let samples = traffic.map { envelope in
             TierCalibrator.Sample(
-                envelope: routed.envelope, estimates: scorer.estimates(for: routed.query, tiers: tiers),
-                promptTokens: prompts.prompt(for: routed.envelope, askForConfidence: false, maxTokens: nil).text.utf8.count / 4)
+                envelope: envelope, estimates: scorer.estimates(for: RouterQuery(envelope: envelope), tiers: tiers),
+                promptTokens: prompts.prompt(for: envelope, askForConfidence: false, maxTokens: nil).text.utf8.count / 4)
         }
         let calibrator = TierCalibrator(chooser: TierChooser(config: config))
         let goal: [Double]
@@ -101,18 +118,31 @@ struct RouterCalibrateCommand: AsyncParsableCommand {
         }
         base.calibration = TierCalibration(
             offsets: Dictionary(uniqueKeysWithValues: zip(tiers, offsets)), target: description, queries: samples.count)
-        if dryRun {
-            await connection.close()
-            return
+        if dryRun { return }
+        if let out {
+            try base.save(path: out)
+            print("wrote the calibrated model to \(out)")
+        } else if let store {
+            let version = try await store.save(base, metrics: base.training?.metrics ?? [:], activate: true)
+            print("stored the calibrated model as version \(version) and activated it")
         }
-        let version: Int
-        do {
-            version = try await store.save(base, metrics: base.training?.metrics ?? [:], activate: true)
-        } catch {
-            await connection.close()
-            throw error
+    }
+
+    /// Envelopes of ingest messages (`{"type": "fault_event" | "chat", "body": {…}}` per line), as Layer 0 would make them.
+    static func readMessages(_ path: String, config: PipelineConfig) throws -> [QueryEnvelope] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read \(path)") }
+        let decoder = IngestDecoder(config: config)
+        var envelopes: [QueryEnvelope] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.allSatisfy(\.isWhitespace) {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let body = object["body"],
+                let bytes = try? JSONSerialization.data(withJSONObject: body)
+            else { throw ValidationError("\(path):\(number + 1): expected {\"type\", \"body\"}") }
+            do {
+                envelopes.append(try decoder.decode([UInt8](bytes), metadata: IngestMetadata(type: object["type"] as? String), now: Date()).envelope)
+            } catch {
+                throw ValidationError("\(path):\(number + 1): \(error)")
+            }
         }
-        await connection.close()
-        print("stored the calibrated model as version \(version) and activated it")
+        return envelopes
     }
 }

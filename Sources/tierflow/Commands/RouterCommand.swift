@@ -7,6 +7,6 @@ struct RouterCommand: AsyncParsableCommand {
         abstract: "Train, score, evaluate, calibrate and version the learned router (all local; no prompt leaves the machine).",
         subcommands: [
             RouterTrainCommand.self, RouterScoreCommand.self, RouterEvalCommand.self, RouterCalibrateCommand.self,
-            RouterActivateCommand.self, RouterListCommand.self,
+            RouterActivateCommand.self, RouterListCommand.self, RouterBenchCommand.self,
         ])
 }

@@ -55,6 +55,12 @@ struct RouterTrainCommand: AsyncParsableCommand {
     @Flag(help: "Use the good lines of datasets that have bad lines.")
     var skipBadLines = false
 
+    @Option(help: "Only cross-validate: K folds over the training data (for tuning), then stop.")
+    var crossValidate: Int?
+
+    @Option(help: "With --cross-validate: measure only on this dataset's examples (train on all).")
+    var crossValidateOn: String?
+
     func run() async throws {
         let logger = options.makeLogger(label: "tierflow.router")
         var config: PipelineConfig?
@@ -78,6 +84,11 @@ struct RouterTrainCommand: AsyncParsableCommand {
         let trainingOptions = try hyper.trainingOptions()
         let trainer = try SuccessModelTrainer(options: trainingOptions)
         let featurizer = try hyper.featurizer(logger: logger)
+        if let crossValidate {
+            try await RouterCrossValidation(folds: crossValidate, options: trainingOptions, models: routed, measureOn: crossValidateOn)
+                .run(examples)
+            return
+        }
         let modelName = name ?? "\(routed.last ?? "router")-\(ISO8601DateFormatter().string(from: Date()).prefix(10))"
         let started = ContinuousClock.now
         var outcome = try await trainer.train(
