@@ -14,6 +14,10 @@ public struct EnvelopeCodec: Sendable {
     /// Decodes a query envelope.
     public func decodeEnvelope(_ bytes: [UInt8]) throws(MessageRejection) -> QueryEnvelope {
         try validate(bytes)
+        if let envelope = QueryEnvelope.fastDecoded(from: bytes), envelope.schema == QueryEnvelope.schemaVersion, !envelope.id.isEmpty {
+            return envelope
+        }
+        // Anything the fast reader refuses is read again by JSONDecoder, which accepts it or says what is wrong.
         let envelope: QueryEnvelope
         do {
             envelope = try Self.decoder.decode(QueryEnvelope.self, from: Data(bytes))
@@ -33,6 +37,9 @@ public struct EnvelopeCodec: Sendable {
     /// Decodes any JSON value of type `T` after the same checks.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(MessageRejection) -> T {
         try validate(bytes)
+        if let fast = T.self as? any JSONFastCodable.Type, let value = fast.fastDecoded(from: bytes) as? T {
+            return value
+        }
         do {
             return try Self.decoder.decode(T.self, from: Data(bytes))
         } catch {
@@ -42,8 +49,9 @@ public struct EnvelopeCodec: Sendable {
 
     /// Encodes a value as compact JSON.
     public func encode<T: Encodable>(_ value: T) -> [UInt8] {
+        if let fast = value as? any JSONFastCodable, let bytes = fast.fastEncoded() { return bytes }
         // Encoding our own Codable types cannot fail: no non-finite doubles reach them.
-        (try? [UInt8](Self.encoder.encode(value))) ?? Array("{}".utf8)
+        return (try? [UInt8](Self.encoder.encode(value))) ?? Array("{}".utf8)
     }
 
     /// The size, NUL and UTF-8 checks alone.

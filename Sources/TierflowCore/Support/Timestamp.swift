@@ -1,17 +1,128 @@
 import Foundation
 
 /// ISO 8601 times with milliseconds, in UTC, as every Tierflow message and log writes them.
+///
+/// Every hop writes and reads several of these, so the common form (`2026-11-23T17:48:35.123Z`) is formatted
+/// and parsed directly; any other ISO 8601 form is parsed by Foundation's `ISO8601FormatStyle`.
 public enum Timestamp {
     private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     private static let withoutFraction = Date.ISO8601FormatStyle()
+    /// 2001-01-01T00:00:00Z, Date's reference date, in milliseconds since 1970.
+    private static let referenceMilliseconds: Int64 = 978_307_200_000
 
-    /// `2026-11-23T17:48:35.123Z`.
+    /// `2026-11-23T17:48:35.123Z` (milliseconds truncated, as `ISO8601FormatStyle` writes them).
     public static func format(_ date: Date) -> String {
-        withFraction.format(date)
+        // Date counts seconds from 2001 (its reference date); work there so a time parsed from `…35.123Z` (the
+        // double nearest 35.123, perhaps just below it) formats as .123 again.
+        let reference = date.timeIntervalSinceReferenceDate
+        var milliseconds = (reference * 1000).rounded(.down)
+        if (milliseconds + 1) / 1000 <= reference { milliseconds += 1 }
+        guard abs(milliseconds) < 2.5e14 else { return withFraction.format(date) }  // beyond year 9999
+        let total = Int64(milliseconds) + referenceMilliseconds
+        let (seconds, millis) = floorDivision(total, 1000)
+        let (days, secondOfDay) = floorDivision(seconds, 86_400)
+        let (year, month, day) = civil(fromDays: days)
+        guard (1...9999).contains(year) else { return withFraction.format(date) }
+        var out = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int64, at offset: Int, width: Int) {
+            var value = value
+            for position in stride(from: offset + width - 1, through: offset, by: -1) {
+                out[position] = UInt8(truncatingIfNeeded: 0x30 + value % 10)
+                value /= 10
+            }
+        }
+        put(year, at: 0, width: 4)
+        out[4] = UInt8(ascii: "-")
+        put(month, at: 5, width: 2)
+        out[7] = UInt8(ascii: "-")
+        put(day, at: 8, width: 2)
+        out[10] = UInt8(ascii: "T")
+        put(secondOfDay / 3600, at: 11, width: 2)
+        out[13] = UInt8(ascii: ":")
+        put(secondOfDay / 60 % 60, at: 14, width: 2)
+        out[16] = UInt8(ascii: ":")
+        put(secondOfDay % 60, at: 17, width: 2)
+        out[19] = UInt8(ascii: ".")
+        put(millis, at: 20, width: 3)
+        out[23] = UInt8(ascii: "Z")
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses ISO 8601 with or without fractional seconds.
     public static func parse(_ text: String) -> Date? {
-        (try? withFraction.parse(text)) ?? (try? withoutFraction.parse(text))
+        if let date = parseCommonForm(text) { return date }
+        return (try? withFraction.parse(text)) ?? (try? withoutFraction.parse(text))
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, or nil for any other form.
+    static func parseCommonForm(_ text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { bytes -> Date? in
+            guard bytes.count >= 20, bytes.count <= 30, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+                bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+                bytes[bytes.count - 1] == UInt8(ascii: "Z")
+            else { return nil }
+            func number(_ offset: Int, _ width: Int) -> Int64? {
+                var value: Int64 = 0
+                for position in offset..<(offset + width) {
+                    let digit = bytes[position] &- 0x30
+                    guard digit < 10 else { return nil }
+                    value = value * 10 + Int64(digit)
+                }
+                return value
+            }
+            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+                let minute = number(14, 2), let second = number(17, 2),
+                year >= 1, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+                hour < 24, minute < 60, second < 60
+            else { return nil }
+            let seconds = days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+            guard bytes.count > 20 else { return Date(timeIntervalSince1970: Double(seconds)) }
+            let digits = bytes.count - 21  // after "SS." and before "Z"
+            guard bytes[19] == UInt8(ascii: "."), digits >= 1, let value = number(20, digits) else { return nil }
+            if digits <= 3 {  // the nearest double to the exact millisecond
+                let milliseconds = seconds * 1000 + value * [1, 100, 10, 1][digits]
+                return Date(timeIntervalSinceReferenceDate: Double(milliseconds - referenceMilliseconds) / 1000)
+            }
+            return Date(timeIntervalSince1970: Double(seconds) + Double(value) / pow(10, Double(digits)))
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// Quotient and remainder rounded towards minus infinity (times before 1970 have negative counts).
+    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+
+    private static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 }
+

@@ -1,0 +1,101 @@
+/// A message type that reads and writes its own JSON, byte for byte compatible with its `Codable` form.
+///
+/// ``EnvelopeCodec`` uses it for the types every hop carries. Reading is strict: anything the fast reader
+/// refuses is read again by `JSONDecoder`, so the fast path never changes what is accepted or how a bad
+/// message is explained.
+public protocol JSONFastCodable: Codable {
+    /// Writes the value as `JSONEncoder` would (nil optionals omitted).
+    func writeJSON(to writer: inout JSONWriter)
+    /// Reads the value as `JSONDecoder` would, or throws for the fallback to decide.
+    init(json scanner: inout JSONScanner) throws
+}
+
+extension JSONFastCodable {
+    /// The value read from a whole JSON document, or nil when the fast reader gives up.
+    public static func fastDecoded(from bytes: [UInt8]) -> Self? {
+        bytes.withUnsafeBufferPointer { buffer -> Self? in
+            var scanner = JSONScanner(buffer)
+            guard let value = try? Self(json: &scanner), (try? scanner.end()) != nil else { return nil }
+            return value
+        }
+    }
+
+    /// The value as compact JSON, or nil when it holds something JSON cannot (a non-finite number).
+    public func fastEncoded() -> [UInt8]? {
+        var writer = JSONWriter()
+        writeJSON(to: &writer)
+        return writer.failed ? nil : writer.bytes
+    }
+}
+
+/// A required field was absent.
+struct MissingJSONField: Error {
+    var name: String
+}
+
+/// Unwraps a required field read from JSON.
+func required<T>(_ value: T?, _ name: String) throws -> T {
+    guard let value else { throw MissingJSONField(name: name) }
+    return value
+}
+
+extension JSONScanner {
+    /// A string, or nil for `null`.
+    mutating func optionalString() throws -> String? {
+        null() ? nil : try string()
+    }
+
+    /// An integer, or nil for `null`.
+    mutating func optionalInt() throws -> Int? {
+        null() ? nil : try int()
+    }
+
+    /// A number, or nil for `null`.
+    mutating func optionalDouble() throws -> Double? {
+        null() ? nil : try double()
+    }
+
+    /// A string with one of `T`'s raw values.
+    mutating func enumeration<T: RawRepresentable<String>>(_ type: T.Type) throws -> T {
+        let text = try string()
+        guard let value = T(rawValue: text) else { throw JSONScanError(offset: 0, reason: "unknown value \(text)") }
+        return value
+    }
+
+    /// An ISO 8601 time as ``Timestamp`` reads it.
+    mutating func date() throws -> Date {
+        let text = try string()
+        guard let date = Timestamp.parse(text) else { throw JSONScanError(offset: 0, reason: "bad time \(text)") }
+        return date
+    }
+
+    /// A time, or nil for `null`.
+    mutating func optionalDate() throws -> Date? {
+        null() ? nil : try date()
+    }
+
+    /// An array of strings, or nil for `null`.
+    mutating func optionalStrings() throws -> [String]? {
+        if null() { return nil }
+        var values: [String] = []
+        try array { values.append(try $0.string()) }
+        return values
+    }
+
+    /// An object of numbers, or nil for `null`.
+    mutating func optionalNumbers() throws -> [String: Double]? {
+        if null() { return nil }
+        var values: [String: Double] = [:]
+        try object { key, scanner in values[key] = try scanner.double() }
+        return values
+    }
+
+    /// An array of fast-readable values.
+    mutating func list<T: JSONFastCodable>(of type: T.Type) throws -> [T] {
+        var values: [T] = []
+        try array { values.append(try T(json: &$0)) }
+        return values
+    }
+}
+
+import struct Foundation.Date
