@@ -43,7 +43,7 @@ public struct PostgresValue: Sendable, Hashable {
 
     /// `text` with every U+0000 replaced by U+FFFD (the replacement character).
     public static func sanitised(_ text: String) -> String {
-        guard text.utf8.contains(0) else { return text }
+        guard contains(text, byte: 0) else { return text }
         return text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
     }
 
@@ -51,7 +51,7 @@ public struct PostgresValue: Sendable, Hashable {
     /// (each becomes U+FFFD / `\ufffd`). Escaped backslashes (`\\u0000`) are left alone.
     public static func sanitisedJSON(_ json: String) -> String {
         let text = sanitised(json)
-        guard text.utf8.contains(UInt8(ascii: "\\")) else { return text }
+        guard contains(text, byte: UInt8(ascii: "\\")), hasEscapedNul(text) else { return text }
         var bytes = Array(text.utf8)
         var index = 0
         var changed = false
@@ -65,6 +65,32 @@ public struct PostgresValue: Sendable, Hashable {
             index += 2
         }
         return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+
+    /// Whether the UTF-8 of `text` holds `byte` (memchr over native strings; every hop row goes through this).
+    static func contains(_ text: String, byte: UInt8) -> Bool {
+        if let found = text.utf8.withContiguousStorageIfAvailable({ utf8 in
+            utf8.baseAddress.map { memchr($0, Int32(byte), utf8.count) != nil } ?? false
+        }) {
+            return found
+        }
+        return text.utf8.contains(byte)
+    }
+
+    /// Whether `text` may hold the escape `\u0000` (a cheap pre-check; ``sanitisedJSON(_:)`` decides exactly).
+    private static func hasEscapedNul(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in
+            var index = 0
+            while index + 5 < utf8.count {
+                if utf8[index] == UInt8(ascii: "\\"), utf8[index + 1] == UInt8(ascii: "u"), utf8[index + 2] == 0x30,
+                    utf8[index + 3] == 0x30, utf8[index + 4] == 0x30, utf8[index + 5] == 0x30 {
+                    return true
+                }
+                index += 1
+            }
+            return false
+        }
     }
 }
 
@@ -124,7 +150,7 @@ extension PostgresValue {
         case .double(let value):
             if value.isNaN { return "NaN" }
             if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
-            return "\(value)"
+            return value.description
         case .bool(let value): return value ? "t" : "f"
         case .date(let value): return PostgresDateFormat.string(from: value)
         case .bytes(let value): return PostgresBytea.hexString(value)
@@ -149,10 +175,14 @@ extension PostgresValue {
                 buffer.append(UInt8(ascii: "\""))
                 var text = element.textRepresentation!
                 text.withUTF8 { utf8 in
-                    for byte in utf8 {
-                        if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { buffer.append(UInt8(ascii: "\\")) }
-                        buffer.append(byte)
+                    // Copy runs between the bytes that need a backslash, not byte by byte.
+                    var start = 0
+                    for index in 0..<utf8.count where utf8[index] == UInt8(ascii: "\"") || utf8[index] == UInt8(ascii: "\\") {
+                        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                        buffer.append(UInt8(ascii: "\\"))
+                        start = index
                     }
+                    buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
                 }
                 buffer.append(UInt8(ascii: "\""))
             }

@@ -48,11 +48,11 @@ extension QueryEnvelope: JSONFastCodable {
             }
         }
         self.init(
-            id: try required(id, "id"), source: try required(source, "source"), receivedAt: try required(receivedAt, "received_at"),
-            deadline: deadline, priority: try required(priority, "priority"), payload: try required(payload, "payload"),
-            tier: tier, history: try required(history, "history"), attempt: try required(attempt, "attempt"), route: route,
+            id: try JSONScanner.required(id, "id"), source: try JSONScanner.required(source, "source"), receivedAt: try JSONScanner.required(receivedAt, "received_at"),
+            deadline: deadline, priority: try JSONScanner.required(priority, "priority"), payload: try JSONScanner.required(payload, "payload"),
+            tier: tier, history: try JSONScanner.required(history, "history"), attempt: try JSONScanner.required(attempt, "attempt"), route: route,
             maxCostUSD: maxCostUSD, qualityTarget: qualityTarget, reply: reply, batchId: batchId, linkedEvents: linkedEvents)
-        self.schema = try required(schema, "schema")
+        self.schema = try JSONScanner.required(schema, "schema")
     }
 }
 
@@ -71,15 +71,15 @@ extension RoutePlan: JSONFastCodable {
         try scanner.object { key, scanner in
             switch key {
             case "start_tier": startTier = try scanner.string()
-            case "estimates": estimates = try required(try scanner.optionalNumbers(), "estimates")
+            case "estimates": estimates = try JSONScanner.required(try scanner.optionalNumbers(), "estimates")
             case "reason": reason = try scanner.string()
             case "router": router = try scanner.string()
             default: try scanner.skipValue()
             }
         }
         self.init(
-            startTier: try required(startTier, "start_tier"), estimates: try required(estimates, "estimates"),
-            reason: try required(reason, "reason"), router: try required(router, "router"))
+            startTier: try JSONScanner.required(startTier, "start_tier"), estimates: try JSONScanner.required(estimates, "estimates"),
+            reason: try JSONScanner.required(reason, "reason"), router: try JSONScanner.required(router, "router"))
     }
 }
 
@@ -100,6 +100,6 @@ extension ReplyAddress: JSONFastCodable {
             default: try scanner.skipValue()
             }
         }
-        self.init(replyTo: try required(replyTo, "reply_to"), correlationId: correlationId)
+        self.init(replyTo: try JSONScanner.required(replyTo, "reply_to"), correlationId: correlationId)
     }
 }

@@ -22,9 +22,9 @@ extension QueryPayload: JSONFastCodable {
             default: try scanner.skipValue()
             }
         }
-        switch try required(kind, "kind") {
-        case "fault_event": self = .faultEvent(try required(event, "event"))
-        case "chat": self = .chat(try required(chat, "chat"))
+        switch try JSONScanner.required(kind, "kind") {
+        case "fault_event": self = .faultEvent(try JSONScanner.required(event, "event"))
+        case "chat": self = .chat(try JSONScanner.required(chat, "chat"))
         default: throw MissingJSONField(name: "kind")
         }
     }
@@ -64,7 +64,7 @@ extension FaultEvent: JSONFastCodable {
             case "fault_code": faultCode = try scanner.optionalString()
             case "severity":
                 if scanner.nextIsString() {
-                    severity = try required(Severity(name: try scanner.string()), "severity")
+                    severity = try JSONScanner.required(Severity(name: try scanner.string()), "severity")
                 } else {
                     let number = try scanner.int()
                     guard (0..<Severity.allCases.count).contains(number) else { throw MissingJSONField(name: "severity") }
@@ -77,9 +77,9 @@ extension FaultEvent: JSONFastCodable {
             }
         }
         self.init(
-            eventId: try required(eventId, "event_id"), site: try required(site, "site"), line: line,
-            asset: try required(asset, "asset"), assetClass: assetClass, tag: tag, alarmType: alarmType, faultCode: faultCode,
-            severity: try required(severity, "severity"), message: try required(message, "message"), values: values,
+            eventId: try JSONScanner.required(eventId, "event_id"), site: try JSONScanner.required(site, "site"), line: line,
+            asset: try JSONScanner.required(asset, "asset"), assetClass: assetClass, tag: tag, alarmType: alarmType, faultCode: faultCode,
+            severity: try JSONScanner.required(severity, "severity"), message: try JSONScanner.required(message, "message"), values: values,
             timestamp: timestamp)
     }
 }
@@ -107,7 +107,7 @@ extension ChatRequest: JSONFastCodable {
             default: try scanner.skipValue()
             }
         }
-        self.init(messages: try required(messages, "messages"), model: model, maxTokens: maxTokens, temperature: temperature, user: user)
+        self.init(messages: try JSONScanner.required(messages, "messages"), model: model, maxTokens: maxTokens, temperature: temperature, user: user)
     }
 }
 
@@ -128,6 +128,6 @@ extension ChatRequest.Message: JSONFastCodable {
             default: try scanner.skipValue()
             }
         }
-        self.init(role: try required(role, "role"), content: try required(content, "content"))
+        self.init(role: try JSONScanner.required(role, "role"), content: try JSONScanner.required(content, "content"))
     }
 }

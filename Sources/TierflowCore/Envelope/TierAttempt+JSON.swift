@@ -42,10 +42,10 @@ extension TierAttempt: JSONFastCodable {
             }
         }
         self.init(
-            tier: try required(tier, "tier"), model: try required(model, "model"), answer: try required(answer, "answer"),
-            confidence: confidence, decision: decision, costUSD: try required(costUSD, "cost_usd"),
-            tokensIn: try required(tokensIn, "tokens_in"), tokensOut: try required(tokensOut, "tokens_out"),
-            latencyMilliseconds: try required(latency, "latency_ms"), finishReason: finishReason, meanLogprob: meanLogprob,
-            minLogprob: minLogprob, simulated: try required(simulated, "simulated"), error: error)
+            tier: try JSONScanner.required(tier, "tier"), model: try JSONScanner.required(model, "model"), answer: try JSONScanner.required(answer, "answer"),
+            confidence: confidence, decision: decision, costUSD: try JSONScanner.required(costUSD, "cost_usd"),
+            tokensIn: try JSONScanner.required(tokensIn, "tokens_in"), tokensOut: try JSONScanner.required(tokensOut, "tokens_out"),
+            latencyMilliseconds: try JSONScanner.required(latency, "latency_ms"), finishReason: finishReason, meanLogprob: meanLogprob,
+            minLogprob: minLogprob, simulated: try JSONScanner.required(simulated, "simulated"), error: error)
     }
 }

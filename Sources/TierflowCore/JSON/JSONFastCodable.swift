@@ -29,53 +29,57 @@ extension JSONFastCodable {
 }
 
 /// A required field was absent.
-struct MissingJSONField: Error {
-    var name: String
-}
+public struct MissingJSONField: Error {
+    public var name: String
 
-/// Unwraps a required field read from JSON.
-func required<T>(_ value: T?, _ name: String) throws -> T {
-    guard let value else { throw MissingJSONField(name: name) }
-    return value
+    public init(name: String) {
+        self.name = name
+    }
 }
 
 extension JSONScanner {
+    /// Unwraps a required field read from JSON.
+    public static func required<T>(_ value: T?, _ name: String) throws -> T {
+        guard let value else { throw MissingJSONField(name: name) }
+        return value
+    }
+
     /// A string, or nil for `null`.
-    mutating func optionalString() throws -> String? {
+    public mutating func optionalString() throws -> String? {
         null() ? nil : try string()
     }
 
     /// An integer, or nil for `null`.
-    mutating func optionalInt() throws -> Int? {
+    public mutating func optionalInt() throws -> Int? {
         null() ? nil : try int()
     }
 
     /// A number, or nil for `null`.
-    mutating func optionalDouble() throws -> Double? {
+    public mutating func optionalDouble() throws -> Double? {
         null() ? nil : try double()
     }
 
     /// A string with one of `T`'s raw values.
-    mutating func enumeration<T: RawRepresentable<String>>(_ type: T.Type) throws -> T {
+    public mutating func enumeration<T: RawRepresentable<String>>(_ type: T.Type) throws -> T {
         let text = try string()
         guard let value = T(rawValue: text) else { throw JSONScanError(offset: 0, reason: "unknown value \(text)") }
         return value
     }
 
     /// An ISO 8601 time as ``Timestamp`` reads it.
-    mutating func date() throws -> Date {
+    public mutating func date() throws -> Date {
         let text = try string()
         guard let date = Timestamp.parse(text) else { throw JSONScanError(offset: 0, reason: "bad time \(text)") }
         return date
     }
 
     /// A time, or nil for `null`.
-    mutating func optionalDate() throws -> Date? {
+    public mutating func optionalDate() throws -> Date? {
         null() ? nil : try date()
     }
 
     /// An array of strings, or nil for `null`.
-    mutating func optionalStrings() throws -> [String]? {
+    public mutating func optionalStrings() throws -> [String]? {
         if null() { return nil }
         var values: [String] = []
         try array { values.append(try $0.string()) }
@@ -83,7 +87,7 @@ extension JSONScanner {
     }
 
     /// An object of numbers, or nil for `null`.
-    mutating func optionalNumbers() throws -> [String: Double]? {
+    public mutating func optionalNumbers() throws -> [String: Double]? {
         if null() { return nil }
         var values: [String: Double] = [:]
         try object { key, scanner in values[key] = try scanner.double() }
@@ -91,7 +95,7 @@ extension JSONScanner {
     }
 
     /// An array of fast-readable values.
-    mutating func list<T: JSONFastCodable>(of type: T.Type) throws -> [T] {
+    public mutating func list<T: JSONFastCodable>(of type: T.Type) throws -> [T] {
         var values: [T] = []
         try array { values.append(try T(json: &$0)) }
         return values
@@ -99,3 +103,32 @@ extension JSONScanner {
 }
 
 import struct Foundation.Date
+
+extension Dictionary: JSONFastCodable where Key == String, Value == Double {
+    /// An object of numbers, as the hop log's `detail` column often holds.
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        for (key, value) in self {
+            writer.key(key)
+            writer.double(value)
+        }
+        writer.endObject()
+    }
+
+    public init(json scanner: inout JSONScanner) throws {
+        self = try JSONScanner.required(try scanner.optionalNumbers(), "object")
+    }
+}
+
+extension Array: JSONFastCodable where Element: JSONFastCodable {
+    /// A list of fast-codable values (a query's tier history, for one).
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginArray()
+        for element in self { element.writeJSON(to: &writer) }
+        writer.endArray()
+    }
+
+    public init(json scanner: inout JSONScanner) throws {
+        self = try scanner.list(of: Element.self)
+    }
+}

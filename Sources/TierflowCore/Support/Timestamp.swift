@@ -19,9 +19,9 @@ public enum Timestamp {
         if (milliseconds + 1) / 1000 <= reference { milliseconds += 1 }
         guard abs(milliseconds) < 2.5e14 else { return withFraction.format(date) }  // beyond year 9999
         let total = Int64(milliseconds) + referenceMilliseconds
-        let (seconds, millis) = floorDivision(total, 1000)
-        let (days, secondOfDay) = floorDivision(seconds, 86_400)
-        let (year, month, day) = civil(fromDays: days)
+        let (seconds, millis) = CivilCalendar.floorDivision(total, 1000)
+        let (days, secondOfDay) = CivilCalendar.floorDivision(seconds, 86_400)
+        let (year, month, day) = CivilCalendar.date(fromDays: days)
         guard (1...9999).contains(year) else { return withFraction.format(date) }
         var out = [UInt8](repeating: 0, count: 24)
         func put(_ value: Int64, at offset: Int, width: Int) {
@@ -73,10 +73,10 @@ public enum Timestamp {
             }
             guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
                 let minute = number(14, 2), let second = number(17, 2),
-                year >= 1, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+                year >= 1, (1...12).contains(month), day >= 1, day <= CivilCalendar.daysIn(month: month, year: year),
                 hour < 24, minute < 60, second < 60
             else { return nil }
-            let seconds = days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+            let seconds = CivilCalendar.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
             guard bytes.count > 20 else { return Date(timeIntervalSince1970: Double(seconds)) }
             let digits = bytes.count - 21  // after "SS." and before "Z"
             guard bytes[19] == UInt8(ascii: "."), digits >= 1, let value = number(20, digits) else { return nil }
@@ -87,42 +87,4 @@ public enum Timestamp {
             return Date(timeIntervalSince1970: Double(seconds) + Double(value) / pow(10, Double(digits)))
         }
     }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    /// Quotient and remainder rounded towards minus infinity (times before 1970 have negative counts).
-    private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
-        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
-        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
-    }
-
-    private static func daysIn(month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
 }
-
