@@ -19,19 +19,9 @@ public struct ConfidenceScorer: Sendable {
         public var signals: [String: Double]
     }
 
-    /// `text` without leading and trailing white space (Unicode White_Space, newlines included), without
-    /// bridging to `NSString` as `trimmingCharacters(in:)` does on Linux.
-    static func trimmingWhitespace(_ text: String) -> String {
-        guard let first = text.first, let last = text.last, first.isWhitespace || last.isWhitespace else { return text }
-        var trimmed = Substring(text)
-        while let character = trimmed.first, character.isWhitespace { trimmed.removeFirst() }
-        while let character = trimmed.last, character.isWhitespace { trimmed.removeLast() }
-        return String(trimmed)
-    }
-
     public func assess(_ attempt: TierAttempt) -> Assessment {
         var signals: [String: Double] = [:]
-        let answer = Self.trimmingWhitespace(attempt.answer)
+        let answer = attempt.answer.trimmingWhitespace()
         if attempt.error != nil || answer.isEmpty {
             return Assessment(confidence: 0, signals: ["empty_or_failed": 1])
         }

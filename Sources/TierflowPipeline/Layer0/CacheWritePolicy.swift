@@ -45,7 +45,7 @@ public struct CacheWritePolicy: Sendable, Hashable {
 
     /// A cache entry answering `payload` with `answer` (for write-back and for promoted results).
     public func entry(payload: QueryPayload, answer: String, derivedFrom: String, source: String?, now: Date) -> Result<KnowledgeEntry, Refusal> {
-        let answer = answer.trimmingCharacters(in: .whitespacesAndNewlines)
+        let answer = answer.trimmingWhitespace()
         guard !answer.isEmpty else { return .failure(.emptyAnswer) }
         switch payload {
         case .faultEvent(let event):
@@ -59,7 +59,7 @@ public struct CacheWritePolicy: Sendable, Hashable {
                 validUntil: now.addingTimeInterval(ttlSeconds)))
         case .chat(let chat):
             guard chat.messages.count == 1, chat.messages[0].role == "user" else { return .failure(.notCacheable) }
-            let question = chat.question.trimmingCharacters(in: .whitespacesAndNewlines)
+            let question = chat.question.trimmingWhitespace()
             guard !question.isEmpty else { return .failure(.notCacheable) }
             return .success(KnowledgeEntry(
                 key: Self.key("chat", ExactMatcher.normalise(question)), kind: "cache", question: question, answer: answer,

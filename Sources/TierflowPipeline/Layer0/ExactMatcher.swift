@@ -81,11 +81,11 @@ public struct ExactMatcher: Sendable {
     }
 
     static func fold(_ text: String) -> String {
-        text.trimmingCharacters(in: .whitespaces).lowercased()
+        text.trimmingWhitespace().lowercased()
     }
 
     static func normalise(_ text: String) -> String {
         text.lowercased().split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-            .trimmingCharacters(in: CharacterSet(charactersIn: "?!. "))
+            .trimming { "?!. ".contains($0) }
     }
 }

@@ -27,11 +27,11 @@ public struct Layer0Analyzer: Sendable {
         text: String, faultCode: String? = nil, tag: String? = nil, asset: String? = nil, assetClass: String? = nil
     ) -> Layer0Signature {
         var analysed = analyse(text)
-        for code in [faultCode, tag].compactMap({ $0?.trimmingCharacters(in: .whitespaces) }) where !code.isEmpty {
+        for code in [faultCode, tag].compactMap({ $0?.trimmingWhitespace() }) where !code.isEmpty {
             analysed.identifiers.append(code.uppercased())
         }
-        if let asset = asset?.trimmingCharacters(in: .whitespaces), !asset.isEmpty { analysed.assetIds.append(asset.uppercased()) }
-        if let assetClass = assetClass?.trimmingCharacters(in: .whitespaces), !assetClass.isEmpty {
+        if let asset = asset?.trimmingWhitespace(), !asset.isEmpty { analysed.assetIds.append(asset.uppercased()) }
+        if let assetClass = assetClass?.trimmingWhitespace(), !assetClass.isEmpty {
             let terms = analyse(assetClass).concepts
             analysed.concepts.append(contentsOf: terms.isEmpty ? ["class:" + assetClass.lowercased()] : terms)
         }

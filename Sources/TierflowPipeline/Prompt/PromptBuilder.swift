@@ -81,6 +81,6 @@ public struct PromptBuilder: Sendable {
             rest = rest[rest.index(after: close)...]
         }
         output += rest
-        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+        return output.trimmingWhitespace()
     }
 }

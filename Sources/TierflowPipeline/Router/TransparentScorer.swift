@@ -51,7 +51,7 @@ public struct TransparentScorer: TierScorer {
         let length = min(1, Double(words.count) / 150)
         let reasoning = min(1, Double(words.filter { reasoningWords.contains(String($0)) }.count) / 3)
         let numbers = min(1, Double(words.filter { $0.first?.isNumber == true }.count) / 8)
-        let code = text.contains("```") || text.contains("{") || text.contains("def ") ? 1.0 : 0.0
+        let code = text.containsBytes(of: "```") || text.containsBytes(of: "{") || text.containsBytes(of: "def ") ? 1.0 : 0.0
         return min(1, 0.15 + 0.3 * length + 0.3 * reasoning + 0.15 * numbers + 0.15 * code)
     }
 }
