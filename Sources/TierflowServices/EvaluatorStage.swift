@@ -53,7 +53,7 @@ public struct EvaluatorStage: StageHandler {
             envelope.tier = next
             envelope.attempt += 1
             let publication = Publication(
-                exchange: topology.workExchange, routingKey: PipelineTopology.tierKey(next),
+                exchange: topology.workExchange, routingKey: PipelineTopology.laneKey(PipelineTopology.tierKey(next), envelope.priority),
                 body: codec.encode(envelope), messageId: "\(envelope.id)/tier/\(next)/\(envelope.attempt)", type: "envelope")
             return StageOutcome(writes: [HopWrite(hop: hop)], publications: [publication])
 

@@ -76,7 +76,7 @@ public struct Layer0Stage: StageHandler {
             hop: stamp.hop(envelope.id, stage: "layer0", started: started, decision: "miss"),
             query: queryRow)
         let next = Publication(
-            exchange: topology.workExchange, routingKey: PipelineTopology.routerKey, body: body,
+            exchange: topology.workExchange, routingKey: PipelineTopology.laneKey(PipelineTopology.routerKey, envelope.priority), body: body,
             messageId: "\(envelope.id)/router", type: "envelope")
         return StageOutcome(writes: [miss, arrival], publications: [next])
     }

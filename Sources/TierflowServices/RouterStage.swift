@@ -43,7 +43,7 @@ public struct RouterStage: StageHandler {
             envelope.id, stage: "router", started: started, decision: "route:\(tier)", score: estimates[choice.index],
             model: scorer.name, detail: codec.jsonText(envelope.route))
         let next = Publication(
-            exchange: topology.workExchange, routingKey: PipelineTopology.tierKey(tier), body: codec.encode(envelope),
+            exchange: topology.workExchange, routingKey: PipelineTopology.laneKey(PipelineTopology.tierKey(tier), envelope.priority), body: codec.encode(envelope),
             messageId: "\(envelope.id)/tier/\(tier)/0", type: "envelope")
         return StageOutcome(writes: [HopWrite(hop: hop)], publications: [next])
     }

@@ -26,13 +26,22 @@ public final class StageRunner: Service, Sendable {
         public var topology: AMQPTopology
         /// Where unusable messages are parked.
         public var deadLetterExchange: String
+        /// The batch lane of this stage, served only while no live message is in flight.
+        public var batchQueue: String?
+        /// The most batch messages held at once.
+        public var batchPrefetch: Int
 
-        public init(endpoint: AMQPEndpoint, queue: String, prefetch: Int, topology: AMQPTopology, deadLetterExchange: String) {
+        public init(
+            endpoint: AMQPEndpoint, queue: String, prefetch: Int, topology: AMQPTopology, deadLetterExchange: String,
+            batchQueue: String? = nil, batchPrefetch: Int = 8
+        ) {
             self.endpoint = endpoint
             self.queue = queue
             self.prefetch = prefetch
             self.topology = topology
             self.deadLetterExchange = deadLetterExchange
+            self.batchQueue = batchQueue
+            self.batchPrefetch = batchPrefetch
         }
     }
 
@@ -42,6 +51,7 @@ public final class StageRunner: Service, Sendable {
     private let writer: HopLogWriter
     private let logger: Logger
     private let ready = ReadinessFlag()
+    private let lane = LaneGate()
 
     public init(input: Input, handler: any StageHandler, publisher: AMQPPublisher, writer: HopLogWriter, logger: Logger) {
         self.input = input
@@ -60,25 +70,54 @@ public final class StageRunner: Service, Sendable {
     public func run() async throws {
         let consumer = try await AMQPConsumer(
             endpoint: input.endpoint, queue: input.queue, prefetch: input.prefetch, topology: input.topology, logger: logger)
+        var batchConsumer: AMQPConsumer?
+        if let batchQueue = input.batchQueue {
+            batchConsumer = try await AMQPConsumer(
+                endpoint: input.endpoint, queue: batchQueue, prefetch: input.batchPrefetch, topology: input.topology, logger: logger)
+        }
         ready.set(true)
         logger.info("consuming")
-        await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler { [batchConsumer] in
             await withDiscardingTaskGroup { group in
+                if let batchConsumer { group.addTask { await self.serveBatchLane(batchConsumer) } }
                 do {
                     for try await delivery in consumer.deliveries {
-                        group.addTask { await self.process(delivery, consumer: consumer) }
+                        lane.liveStarted()
+                        group.addTask {
+                            await self.process(delivery, consumer: consumer)
+                            self.lane.liveFinished()
+                        }
                     }
                 } catch {
                     logger.error("delivery stream failed", metadata: ["error": "\(error)"])
                 }
             }
-        } onGracefulShutdown: {
+        } onGracefulShutdown: { [batchConsumer] in
             self.logger.info("draining: cancelling the subscription, finishing in-flight messages")
-            Task { await consumer.stopConsuming() }
+            Task {
+                await consumer.stopConsuming()
+                await batchConsumer?.stopConsuming()
+            }
         }
         ready.set(false)
         await consumer.close()
+        await batchConsumer?.close()
         logger.info("stopped")
+    }
+
+    /// Batch-lane deliveries start only while no live delivery is in flight (the live queue is empty: with
+    /// its prefetch, anything waiting there would be in flight here); at most `batchPrefetch` run at once.
+    private func serveBatchLane(_ batch: AMQPConsumer) async {
+        await withDiscardingTaskGroup { group in
+            do {
+                for try await delivery in batch.deliveries {
+                    await lane.waitUntilLiveIdle()
+                    group.addTask { await self.process(delivery, consumer: batch) }
+                }
+            } catch {
+                logger.error("batch delivery stream failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     // MARK: One delivery

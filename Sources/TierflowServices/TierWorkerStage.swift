@@ -60,7 +60,7 @@ public struct TierWorkerStage: StageHandler {
             tokensOut: answered.tokensOut, costUSD: reused ? 0 : answered.costUSD, error: answered.error,
             detail: answered.simulated ? #"{"simulated":true}"# : nil, output: codec.jsonText(answered))
         let next = Publication(
-            exchange: topology.workExchange, routingKey: PipelineTopology.evaluatorKey, body: codec.encode(envelope),
+            exchange: topology.workExchange, routingKey: PipelineTopology.laneKey(PipelineTopology.evaluatorKey, envelope.priority), body: codec.encode(envelope),
             messageId: "\(envelope.id)/evaluator/\(envelope.attempt)", type: "envelope")
         return StageOutcome(writes: [HopWrite(hop: hop)], publications: [next])
     }

@@ -29,12 +29,13 @@ public struct WorkerContext: Sendable {
         return WorkerContext(config: config, topology: topology, endpoint: endpoint, publisher: publisher, writer: writer, logger: logger)
     }
 
-    /// A runner for `handler` consuming `queue`.
+    /// A runner for `handler` consuming `queue` and, while `queue` is empty, its batch lane (if it has one).
     public func runner(queue: String, handler: any StageHandler) -> StageRunner {
         StageRunner(
             input: .init(
                 endpoint: endpoint, queue: queue, prefetch: config.queues.prefetch, topology: topology.all,
-                deadLetterExchange: topology.deadLetterExchange),
+                deadLetterExchange: topology.deadLetterExchange, batchQueue: topology.batchLane(of: queue),
+                batchPrefetch: config.queues.batchPrefetch),
             handler: handler, publisher: publisher, writer: writer, logger: logger)
     }
 

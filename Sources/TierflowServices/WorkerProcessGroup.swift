@@ -25,6 +25,11 @@ public final class WorkerProcessGroup: Sendable {
         try configYAML.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
+    /// The process id of `name`, while it runs.
+    public func processIdentifier(_ name: String) -> Int32? {
+        processes.withLock { $0[name] }.flatMap { $0.isRunning ? $0.processIdentifier : nil }
+    }
+
     /// Names of the processes still running.
     public var running: [String] { processes.withLock { $0.filter { $0.value.isRunning }.map(\.key).sorted() } }
 

@@ -6,5 +6,5 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tierflow-bench",
         abstract: "Tierflow's benchmarks (run them all with bench/run.sh).",
-        subcommands: [RawChainBench.self, PipelineBench.self, HopLogBench.self])
+        subcommands: [RawChainBench.self, PipelineBench.self, HopLogBench.self, BatchBench.self])
 }

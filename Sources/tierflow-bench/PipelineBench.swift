@@ -71,13 +71,13 @@ final class PipelineRun: Sendable {
     let resultsQueue: String
     private let sendTimes = Mutex<[String: ContinuousClock.Instant]>([:])
 
-    static func start(bin: String, replicas: Int, latency: Double, prefetch: Int, concurrency: Int) async throws -> PipelineRun {
+    static func start(bin: String, replicas: Int, latency: Double, prefetch: Int, concurrency: Int, batchPrefetch: Int = 8) async throws -> PipelineRun {
         let namespace = Bench.uniqueNamespace("p")
         let yaml = """
             namespace: \(namespace)
             broker: {url: "\(try Bench.environment("TIERFLOW_AMQP_URL"))", admin_url: "\(try Bench.environment("TIERFLOW_AMQP_ADMIN_URL"))", confirm_window: 512}
             database: {url: "\(try Bench.environment("TIERFLOW_DATABASE_URL"))", owner_url: "\(try Bench.environment("TIERFLOW_DATABASE_OWNER_URL"))"}
-            queues: {prefetch: \(prefetch)}
+            queues: {prefetch: \(prefetch), batch_prefetch: \(batchPrefetch)}
             ingest: {flood_window_seconds: 0}
             router: {quality_target: 0.3}
             tiers:

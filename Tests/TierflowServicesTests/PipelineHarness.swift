@@ -16,6 +16,8 @@ let liveServices = ProcessInfo.processInfo.environment["TIERFLOW_LIVE_TESTS"] ==
 /// the simulated backend configured per test. ``stop()`` drains it and deletes its queues.
 final class PipelineHarness: Sendable {
     let config: PipelineConfig
+    /// The configuration as YAML, for child processes (`tierflow batch run --config`).
+    let yaml: String
     let topology: PipelineTopology
     let knowledge: KnowledgeBase
     let database: PostgresConnection
@@ -47,11 +49,12 @@ final class PipelineHarness: Sendable {
             \(tiers)
             """
         let config = try PipelineConfig.parse(yaml: yaml, file: "test.yaml")
-        return try await PipelineHarness(config: config, stages: stages)
+        return try await PipelineHarness(config: config, yaml: yaml, stages: stages)
     }
 
-    private init(config: PipelineConfig, stages: Set<String>) async throws {
+    private init(config: PipelineConfig, yaml: String, stages: Set<String>) async throws {
         self.config = config
+        self.yaml = yaml
         topology = PipelineTopology(config: config)
         let logger = Self.logger
         let endpoint = try AMQPEndpoint(url: config.broker.url.value).named("tierflow-test")
@@ -71,7 +74,8 @@ final class PipelineHarness: Sendable {
             StageRunner(
                 input: .init(
                     endpoint: endpoint, queue: queue, prefetch: config.queues.prefetch, topology: topology.all,
-                    deadLetterExchange: topology.deadLetterExchange),
+                    deadLetterExchange: topology.deadLetterExchange, batchQueue: topology.batchLane(of: queue),
+                    batchPrefetch: config.queues.batchPrefetch),
                 handler: handler, publisher: publisher, writer: writer, logger: logger)
         }
         var services: [any Service] = []

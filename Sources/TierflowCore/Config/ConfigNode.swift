@@ -79,6 +79,11 @@ public struct ConfigNode {
         return keys
     }
 
+    /// The keys of a mapping, in file order, whatever they are; throws if this is not a mapping.
+    public func allKeys() throws(ConfigError) -> [String] {
+        try mapping().compactMap { $0.0.string }
+    }
+
     /// The value under `key`, or a node for which ``isNull`` is true when the key is absent.
     public subscript(key: String) -> ConfigNode {
         guard case .mapping(let mapping)? = node else {

@@ -48,13 +48,17 @@ public struct QueueConfig: Sendable, Hashable {
     public var deliveryLimit: Int
     /// Messages larger than this are dead-lettered with a reason.
     public var maxMessageBytes: Int
+    /// Prefetch of each stage's batch-lane consumer: the most batch messages a worker holds at once.
+    public var batchPrefetch: Int
 
     init(_ node: ConfigNode?) throws(ConfigError) {
         prefetch = 64
         deliveryLimit = 5
         maxMessageBytes = 1 << 20
+        batchPrefetch = 8
         guard let node else { return }
-        try node.keys(allowed: ["prefetch", "delivery_limit", "max_message_bytes"])
+        try node.keys(allowed: ["prefetch", "delivery_limit", "max_message_bytes", "batch_prefetch"])
+        batchPrefetch = try node.optional("batch_prefetch")?.int(in: 1...1024) ?? batchPrefetch
         prefetch = try node.optional("prefetch")?.int(in: 1...65_535) ?? prefetch
         deliveryLimit = try node.optional("delivery_limit")?.int(in: 1...1000) ?? deliveryLimit
         maxMessageBytes = try node.optional("max_message_bytes")?.int(in: 1024...(128 << 20)) ?? maxMessageBytes
