@@ -16,7 +16,8 @@ pair="mixtral-8x7b-instruct-v0.1,gpt-4-1106-preview"
 tiers="Meta-Llama-3_1-8B-Instruct,Meta-Llama-3_1-70B-Instruct,gpt4o"
 prices="Meta-Llama-3_1-8B-Instruct=0.05/0.08,Meta-Llama-3_1-70B-Instruct=0.59/0.79,gpt4o=2.5/10"
 # Hyperparameters chosen by 5-fold cross-validation over train+dev (tierflow router train --cross-validate 5).
-mmlu_flags="--l2 2e-4"
+# MMLU: character 3-5-grams at weight 0.5 raise cv.apgr from 0.670 to 0.675 and lower the log loss (0.488 → 0.484).
+mmlu_flags="--l2 2e-4 --char-weight 0.5"
 gsm8k_flags="--l2 1e-3 --no-idf --structure-weight 0"
 pro_flags="--l2 2e-4"
 
