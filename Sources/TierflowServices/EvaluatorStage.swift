@@ -18,7 +18,11 @@ public struct EvaluatorStage: StageHandler {
 
     public init(config: PipelineConfig, cache: Layer0CacheWriter? = nil) {
         self.cache = cache
-        cachePolicy = CacheWritePolicy(config.layer0.cache)
+        var cachePolicy = CacheWritePolicy(config.layer0.cache)
+        // With Layer 0 off nothing reads the cache, so nothing is written to it (a benchmark or a test with
+        // Layer 0 disabled must not fill the shared knowledge base with its answers).
+        if !config.layer0.enabled { cachePolicy.enabled = false }
+        self.cachePolicy = cachePolicy
         policy = EscalationPolicy(config: config)
         tiers = config.tiers
         topology = PipelineTopology(config: config)
