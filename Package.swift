@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(name: "TierflowPostgresTests", dependencies: ["TierflowPostgres"], swiftSettings: strict),
         .testTarget(name: "TierflowHTTPTests", dependencies: ["TierflowHTTP"], swiftSettings: strict),
         .testTarget(name: "TierflowPipelineTests", dependencies: ["TierflowPipeline"], swiftSettings: strict),
-        .testTarget(name: "TierflowServicesTests", dependencies: ["TierflowServices", "TierflowGateway"], swiftSettings: strict),
+        .testTarget(name: "TierflowServicesTests", dependencies: ["TierflowServices", "TierflowGateway", "TierflowHTTP"], swiftSettings: strict),
         .testTarget(
             name: "TierflowGatewayTests",
             dependencies: [

@@ -12,7 +12,8 @@ import TierflowServices
 /// ``connect(config:scorer:logger:)`` opens a publisher, a reply-queue consumer and a database connection
 /// (as the worker roles) and loads the keys; ``services(port:onRunning:)`` are what a `ServiceGroup` runs —
 /// the reply consumer, the key/spend refresher and the HTTP server, which shuts down first and lets
-/// in-flight requests finish.
+/// in-flight requests finish. With `gateway.rate_limit.shared` the shared limiter runs too (it gives unused
+/// tokens back). Keys, spend, idempotency keys and shared buckets share the one database connection.
 public struct Gateway: Sendable {
     public let config: PipelineConfig
     public let handlers: GatewayHandlers
@@ -21,6 +22,8 @@ public struct Gateway: Sendable {
     public let keys: APIKeyRegistry
     public let ledger: SpendLedger
     public let store: PostgresGatewayStore
+    /// The shared rate limiter (nil with `gateway.rate_limit.shared: false`: one bucket per process).
+    public let sharedLimiter: SharedRateLimiter?
     let publisher: AMQPPublisher
     let connection: PostgresConnection
     let logger: Logger
@@ -46,18 +49,26 @@ public struct Gateway: Sendable {
         let ledger = SpendLedger()
         let maintenance = GatewayMaintenance(
             store: store, keys: keys, ledger: ledger, interval: .milliseconds(Int(config.gateway.keyRefreshSeconds * 1000)),
-            logger: logger)
+            idempotency: store, logger: logger)
         try await maintenance.refresh()
         let dispatcher = PipelineDispatcher(
             publisher: publisher, replies: replies, exchange: topology.ingestExchange,
             maxMessageBytes: config.queues.maxMessageBytes, logger: logger)
+        let sharedLimiter = config.gateway.rateLimitShared
+            ? SharedRateLimiter(
+                store: store, batch: config.gateway.rateLimitBatch, allowanceSeconds: config.gateway.rateLimitAllowanceSeconds,
+                logger: logger)
+            : nil
         let handlers = GatewayHandlers(
-            config: config, dispatcher: dispatcher, keys: keys, ledger: ledger, store: store,
-            advisor: RouteAdvisor(config: config, scorer: scorer), logger: logger)
-        logger.info("gateway ready", metadata: ["gateway.keys": "\(keys.count)", "gateway.require_api_key": "\(config.gateway.requireAPIKey)"])
+            config: config, dispatcher: dispatcher, keys: keys, limiter: sharedLimiter ?? RateLimiter(), ledger: ledger,
+            store: store, idempotency: store, advisor: RouteAdvisor(config: config, scorer: scorer), logger: logger)
+        logger.info("gateway ready", metadata: [
+            "gateway.keys": "\(keys.count)", "gateway.require_api_key": "\(config.gateway.requireAPIKey)",
+            "gateway.rate_limit_shared": "\(config.gateway.rateLimitShared)",
+        ])
         return Gateway(
             config: config, handlers: handlers, dispatcher: dispatcher, maintenance: maintenance, keys: keys, ledger: ledger,
-            store: store, publisher: publisher, connection: connection, logger: logger)
+            store: store, sharedLimiter: sharedLimiter, publisher: publisher, connection: connection, logger: logger)
     }
 
     /// The services to run, in start order (shutdown runs in reverse: the HTTP server first).
@@ -65,7 +76,8 @@ public struct Gateway: Sendable {
         let application = GatewayServer.application(
             handlers: handlers, host: config.gateway.host, port: port ?? config.gateway.port, logger: logger,
             onRunning: onRunning)
-        return [dispatcher, maintenance, application]
+        guard let sharedLimiter else { return [dispatcher, maintenance, application] }
+        return [dispatcher, maintenance, sharedLimiter, application]
     }
 
     /// Closes the publisher and the database connection (after the services stopped).

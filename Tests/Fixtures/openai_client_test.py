@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The official `openai` client against tierflow-gateway: chat, streaming, policies, errors, auth, feedback.
 
+Also checks Idempotency-Key (replay with the same id and body, 422 for another request under the key).
 Run by GatewayLiveTests (Tests/TierflowServicesTests) with the gateway in front of an in-process pipeline.
 Environment:
   TIERFLOW_GATEWAY_URL       base URL, e.g. http://127.0.0.1:PORT/v1
@@ -115,6 +116,25 @@ def _():
     expect(finish == "stop", f"finish chunk: {finish}")
     expect(extra is not None and extra["simulated"] is True, f"tierflow field on the finish chunk: {extra}")
     expect(usage is not None and usage.total_tokens > 0, f"usage chunk: {usage}")
+
+
+@check("idempotency_key")
+def _():
+    key = f"client-test-{os.getpid()}-{len(results)}"
+    messages = [{"role": "user", "content": QUESTION + " (idempotent)"}]
+    first = client.chat.completions.with_raw_response.create(
+        model="tierflow", messages=messages, extra_headers={"Idempotency-Key": key})
+    again = client.chat.completions.with_raw_response.create(
+        model="tierflow", messages=messages, extra_headers={"Idempotency-Key": key})
+    expect(first.parse().id == again.parse().id, f"one query for one key: {first.parse().id} vs {again.parse().id}")
+    expect(again.headers.get("idempotent-replayed") == "true", f"replay header: {dict(again.headers)}")
+    expect(first.http_response.content == again.http_response.content, "the same body")
+    try:
+        client.chat.completions.create(
+            model="tierflow", messages=[{"role": "user", "content": "another question"}], extra_headers={"Idempotency-Key": key})
+        raise AssertionError("a different request under the same key was accepted")
+    except openai.UnprocessableEntityError as exc:
+        expect(error_of(exc)["code"] == "idempotency_key_reused", "idempotency_key_reused")
 
 
 @check("policies")

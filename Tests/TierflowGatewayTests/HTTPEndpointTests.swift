@@ -21,6 +21,10 @@ final class InstantDispatcher: QueryDispatcher {
         if timesOut { throw GatewayError.timeout(seconds: 1) }
         return sampleResult(id: envelope.id)
     }
+
+    func publish(_ envelope: QueryEnvelope) async throws {
+        sent.withLock { $0.append(envelope) }
+    }
 }
 
 /// Keeps feedback in memory; knows one query.
@@ -186,6 +190,22 @@ struct HTTPEndpointTests {
             #expect(Int(limited.header("retry-after") ?? "") ?? 0 >= 1)
             #expect(ServerFixture.error(limited)?["code"] as? String == "rate_limit_exceeded")
             #expect(try await fixture.get("\(url)/v1/models", key: fixture.key).status == 200, "other keys are unaffected")
+        }
+    }
+
+    @Test func malformedIdempotencyKeyIs400BeforeAnythingIsPublished() async throws {
+        let fixture = ServerFixture()
+        try await fixture.run { url in
+            for bad in ["two words", String(repeating: "x", count: 256)] {
+                var headers = HTTPHeaders([("Content-Type", "application/json"), ("Authorization", "Bearer \(fixture.key)")])
+                headers.add(name: "Idempotency-Key", value: bad)
+                let response = try await fixture.client.execute(
+                    HTTPRequest(method: .post, url: "\(url)/v1/chat/completions", headers: headers, body: chat))
+                #expect(response.status == 400)
+                #expect(ServerFixture.error(response)?["code"] as? String == "invalid_idempotency_key")
+                #expect(ServerFixture.error(response)?["param"] as? String == "Idempotency-Key")
+            }
+            #expect(fixture.dispatcher.sent.withLock { $0.isEmpty }, "nothing was published")
         }
     }
 

@@ -68,13 +68,15 @@ struct GatewayLiveTests {
         for key in [main, limited, broke] {
             _ = try? await pipeline.database.execute("DELETE FROM api_keys WHERE id = $1", [.string(key.record.id)])
             _ = try? await pipeline.database.execute("DELETE FROM api_key_spend WHERE key_id = $1", [.string(key.record.id)])
+            _ = try? await pipeline.database.execute("DELETE FROM idempotency_keys WHERE key_id = $1", [.string(key.record.id)])
+            _ = try? await pipeline.database.execute("DELETE FROM rate_limit_buckets WHERE key_id = $1", [.string(key.record.id)])
         }
         _ = try? await pipeline.database.execute("DELETE FROM kb_entries WHERE derived_from = $1", [.string(queryId ?? "-")])
         await pipeline.stop()
 
         #expect(bound != nil, "the gateway listens")
         for line in lines where line.hasPrefix("FAIL ") { Issue.record("openai client: \(line)") }
-        #expect(lines.contains("SUMMARY ok=13 failed=0"), "every client check ran and passed:\n\(output)")
+        #expect(lines.contains("SUMMARY ok=14 failed=0"), "every client check ran and passed:\n\(output)")
         #expect(status == 0, "the client script exits 0:\n\(output)")
         #expect(feedbackRows == 1, "the feedback row is stored")
         #expect(kbRows == 1, "the correction became a knowledge-base entry")

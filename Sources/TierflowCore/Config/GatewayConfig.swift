@@ -19,13 +19,26 @@ public struct GatewayConfig: Sendable, Hashable {
     public var highQualityTarget: Double
     /// Characters per content chunk when a result is streamed (`stream: true`).
     public var streamChunkCharacters: Int
+    /// Whether the per-key rate limit is one bucket in PostgreSQL shared by every gateway (`rate_limit.shared`),
+    /// rather than one bucket per gateway process.
+    public var rateLimitShared: Bool
+    /// Most tokens one gateway takes from a shared bucket at once (`rate_limit.batch`); it takes at most a
+    /// second's refill, and 1 for slow keys, so a bucket is only read once per batch of requests.
+    public var rateLimitBatch: Int
+    /// How long tokens taken from a shared bucket may wait unused in one gateway before they are given back
+    /// (`rate_limit.allowance_seconds`).
+    public var rateLimitAllowanceSeconds: Double
+    /// How long an `Idempotency-Key` is remembered (`idempotency_retention_hours`).
+    public var idempotencyRetentionHours: Double
 
     static let keys: Set<String> = [
         "host", "port", "request_timeout_seconds", "max_body_bytes", "require_api_key", "rate_limit_per_minute",
-        "daily_budget_usd", "key_refresh_seconds", "high_quality_target", "stream_chunk_characters",
+        "daily_budget_usd", "key_refresh_seconds", "high_quality_target", "stream_chunk_characters", "rate_limit",
+        "idempotency_retention_hours",
     ]
 
-    /// The defaults: loopback port 8080, 60 s timeout, 1 MiB bodies, keys required, 600 requests/min, no budget.
+    /// The defaults: loopback port 8080, 60 s timeout, 1 MiB bodies, keys required, 600 requests/min in a
+    /// bucket shared by every gateway, no budget, idempotency keys kept 24 h.
     public init() {
         host = "127.0.0.1"
         port = 8080
@@ -37,6 +50,10 @@ public struct GatewayConfig: Sendable, Hashable {
         keyRefreshSeconds = 30
         highQualityTarget = 0.9
         streamChunkCharacters = 24
+        rateLimitShared = true
+        rateLimitBatch = 10
+        rateLimitAllowanceSeconds = 1
+        idempotencyRetentionHours = 24
     }
 
     init(_ node: ConfigNode?) throws(ConfigError) {
@@ -53,5 +70,12 @@ public struct GatewayConfig: Sendable, Hashable {
         keyRefreshSeconds = try node.optional("key_refresh_seconds")?.double(in: 1...86_400) ?? keyRefreshSeconds
         highQualityTarget = try node.optional("high_quality_target")?.double(in: 0...1) ?? highQualityTarget
         streamChunkCharacters = try node.optional("stream_chunk_characters")?.int(in: 1...65_536) ?? streamChunkCharacters
+        if let limits = node.optional("rate_limit") {
+            try limits.keys(allowed: ["shared", "batch", "allowance_seconds"])
+            rateLimitShared = try limits.optional("shared")?.bool() ?? rateLimitShared
+            rateLimitBatch = try limits.optional("batch")?.int(in: 1...10_000) ?? rateLimitBatch
+            rateLimitAllowanceSeconds = try limits.optional("allowance_seconds")?.double(in: 0.05...60) ?? rateLimitAllowanceSeconds
+        }
+        idempotencyRetentionHours = try node.optional("idempotency_retention_hours")?.double(in: 0.001...8760) ?? idempotencyRetentionHours
     }
 }

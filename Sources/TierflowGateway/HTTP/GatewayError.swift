@@ -59,6 +59,14 @@ public struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible {
             message: "The request body is larger than \(limit) bytes.")
     }
 
+    /// 422: an `Idempotency-Key` already used by this API key for a different request.
+    public static func idempotencyKeyReused() -> GatewayError {
+        GatewayError(
+            status: .unprocessableContent, type: "invalid_request_error", code: "idempotency_key_reused",
+            message: "This Idempotency-Key was already used with a different request body; use a new key for a new request.",
+            param: "Idempotency-Key", shouldRetry: false)
+    }
+
     /// 429: the key's rate limit is reached.
     public static func rateLimited(retryAfter: Int, perMinute: Int) -> GatewayError {
         GatewayError(

@@ -8,21 +8,36 @@ extension GatewayHandlers {
     /// `POST /v1/chat/completions`: the query goes through the pipeline; the answer comes back in OpenAI's
     /// format, whole or (with `stream: true`) as server-sent `chat.completion.chunk` events.
     func chatCompletions(_ request: Request) async throws -> Response {
-        let principal = try admit(request)
+        let principal = try await admit(request)
+        let idempotencyKey = try Self.idempotencyKey(in: request.headers)
         let now = Date()
-        let spent = try checkBudget(principal, now: now)
+        // Without an idempotency key the budget is checked first; with one, only a request that publishes checks it.
+        let spent = try idempotencyKey == nil || idempotency == nil ? checkBudget(principal, now: now) : 0
         let chat = try decode(OpenAIChatRequest.self, from: try await body(of: request))
         try validate(chat)
         let policy = try policy(chat.model)
-        let envelope = makeEnvelope(chat.chatRequest(model: policy.name), policy: policy, principal: principal, spent: spent, now: now)
-        let timeout = Duration.milliseconds(Int(gateway.requestTimeoutSeconds * 1000))
-        let result = try await dispatcher.answer(envelope, timeout: timeout)
-        ledger.record(keyId: principal.keyId, costUSD: result.costUSD)
-        let completion = OpenAIChatCompletion(result: result, policy: policy)
-        let headers = Self.tierflowHeaders(completion.tierflow)
-        guard chat.stream == true else { return json(completion, headers: headers) }
-        return stream(completion, headers: headers, includeUsage: chat.streamOptions?.includeUsage == true)
+        let answer: ChatAnswer
+        if let idempotencyKey, let idempotency {
+            answer = try await idempotentAnswer(
+                chat, policy: policy, principal: principal, key: idempotencyKey, store: idempotency, now: now)
+        } else {
+            let envelope = makeEnvelope(chat.chatRequest(model: policy.name), policy: policy, principal: principal, spent: spent, now: now)
+            let result = try await dispatcher.answer(envelope, timeout: requestTimeout)
+            ledger.record(keyId: principal.keyId, costUSD: result.costUSD)
+            let completion = OpenAIChatCompletion(result: result, policy: policy)
+            answer = ChatAnswer(completion: completion, body: codec.encode(completion), replayed: false)
+        }
+        var headers = Self.tierflowHeaders(answer.completion.tierflow)
+        if answer.replayed, let name = HTTPField.Name("Idempotent-Replayed") { headers[name] = "true" }
+        guard chat.stream == true else {
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+        }
+        return stream(answer.completion, headers: headers, includeUsage: chat.streamOptions?.includeUsage == true)
     }
+
+    /// `gateway.request_timeout_seconds` as a duration.
+    var requestTimeout: Duration { .milliseconds(Int(gateway.requestTimeoutSeconds * 1000)) }
 
     /// Refuses what the pipeline cannot answer: no messages, unknown roles, an empty last message, n > 1.
     func validate(_ chat: OpenAIChatRequest) throws(GatewayError) {
@@ -41,10 +56,12 @@ extension GatewayHandlers {
         }
     }
 
-    /// The envelope for a chat request: a fresh `chat-` id, the policy's quality target, a deadline inside
-    /// the gateway's timeout and a spend cap no larger than what is left of the key's daily budget.
-    func makeEnvelope(_ chat: ChatRequest, policy: RoutingPolicy, principal: Principal, spent: Double, now: Date) -> QueryEnvelope {
-        let id = "chat-" + Self.randomHex(bytes: 12)
+    /// The envelope for a chat request: a fresh `chat-` id (or `id`), the policy's quality target, a deadline
+    /// inside the gateway's timeout and a spend cap no larger than what is left of the key's daily budget.
+    func makeEnvelope(
+        _ chat: ChatRequest, policy: RoutingPolicy, principal: Principal, spent: Double, now: Date, id: String? = nil
+    ) -> QueryEnvelope {
+        let id = id ?? "chat-" + Self.randomHex(bytes: 12)
         let seconds = min(config.ingest.defaultDeadlineSeconds, gateway.requestTimeoutSeconds * 0.8)
         var maxCost = config.evaluator.maxCostPerQueryUSD
         if principal.dailyBudgetUSD > 0 { maxCost = min(maxCost, max(0, principal.dailyBudgetUSD - spent)) }

@@ -30,14 +30,14 @@ struct FeedbackResponse: Encodable, Sendable {
 
 extension GatewayHandlers {
     /// `GET /v1/models`: the routing policies.
-    func models(_ request: Request) throws -> Response {
-        _ = try admit(request)
+    func models(_ request: Request) async throws -> Response {
+        _ = try await admit(request)
         return json(OpenAIModelList(ids: RoutingPolicy.listed(scorerName: advisor.scorerName, defaultTarget: config.router.qualityTarget)))
     }
 
     /// `POST /v1/route`: the routing decision for chat messages, without generation; nothing is published.
     func route(_ request: Request) async throws -> Response {
-        let principal = try admit(request)
+        let principal = try await admit(request)
         let chat = try decode(OpenAIChatRequest.self, from: try await body(of: request))
         try validate(chat)
         let policy = try policy(chat.model)
@@ -49,7 +49,7 @@ extension GatewayHandlers {
     /// `POST /v1/feedback`: a rating (and correction) for an answered query, stored for retraining; with
     /// `promote: true` the correction becomes a knowledge-base entry.
     func feedback(_ request: Request) async throws -> Response {
-        let principal = try admit(request)
+        let principal = try await admit(request)
         let input = try decode(FeedbackRequest.self, from: try await body(of: request))
         guard !input.queryId.isEmpty else { throw GatewayError.badRequest("'query_id' must not be empty.", param: "query_id") }
         guard (-1...1).contains(input.rating) else {

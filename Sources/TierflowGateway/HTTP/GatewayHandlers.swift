@@ -10,16 +10,19 @@ public struct GatewayHandlers: Sendable {
     let config: PipelineConfig
     let dispatcher: any QueryDispatcher
     let keys: APIKeyRegistry
-    let limiter: RateLimiter
+    let limiter: any RequestLimiter
     let ledger: SpendLedger
+    /// Where `Idempotency-Key`s are kept; nil (tests with a fake pipeline only) ignores the header after checking it.
+    let idempotency: (any IdempotencyStore)?
     let store: any GatewayStore
     let advisor: RouteAdvisor
     let codec: EnvelopeCodec
     let logger: Logger
 
     public init(
-        config: PipelineConfig, dispatcher: any QueryDispatcher, keys: APIKeyRegistry, limiter: RateLimiter = RateLimiter(),
-        ledger: SpendLedger, store: any GatewayStore, advisor: RouteAdvisor, logger: Logger
+        config: PipelineConfig, dispatcher: any QueryDispatcher, keys: APIKeyRegistry,
+        limiter: any RequestLimiter = RateLimiter(), ledger: SpendLedger, store: any GatewayStore,
+        idempotency: (any IdempotencyStore)? = nil, advisor: RouteAdvisor, logger: Logger
     ) {
         self.config = config
         self.dispatcher = dispatcher
@@ -27,6 +30,7 @@ public struct GatewayHandlers: Sendable {
         self.limiter = limiter
         self.ledger = ledger
         self.store = store
+        self.idempotency = idempotency
         self.advisor = advisor
         codec = EnvelopeCodec(maxMessageBytes: config.gateway.maxBodyBytes)
         self.logger = logger
@@ -52,12 +56,10 @@ public struct GatewayHandlers: Sendable {
     }
 
     /// Authenticates the caller and takes a token from its rate limit.
-    func admit(_ request: Request) throws(GatewayError) -> Principal {
+    func admit(_ request: Request) async throws(GatewayError) -> Principal {
         let key = Self.presentedKey(request.headers)
         guard let principal = keys.authenticate(key) else { throw .unauthorized(missing: key == nil) }
-        if case .limited(let seconds) = limiter.acquire(
-            keyId: principal.keyId, perMinute: principal.rateLimitPerMinute, now: RateLimiter.monotonicSeconds())
-        {
+        if case .limited(let seconds) = await limiter.acquire(keyId: principal.keyId, perMinute: principal.rateLimitPerMinute) {
             throw .rateLimited(retryAfter: seconds, perMinute: principal.rateLimitPerMinute)
         }
         return principal

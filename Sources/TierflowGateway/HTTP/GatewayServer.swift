@@ -20,7 +20,7 @@ public enum GatewayServer {
         router.add(middleware: OpenAIErrorMiddleware(handlers: handlers))
         router.post("/v1/chat/completions") { request, _ in try await handlers.chatCompletions(request) }
         router.post("/chat/completions") { request, _ in try await handlers.chatCompletions(request) }
-        router.get("/v1/models") { request, _ in try handlers.models(request) }
+        router.get("/v1/models") { request, _ in try await handlers.models(request) }
         router.post("/v1/route") { request, _ in try await handlers.route(request) }
         router.post("/v1/feedback") { request, _ in try await handlers.feedback(request) }
         router.get("/health") { request, _ in handlers.health(request) }

@@ -32,27 +32,12 @@ public final class PipelineDispatcher: QueryDispatcher, Service {
         var envelope = envelope
         let id = envelope.id
         envelope.reply = ReplyAddress(replyTo: replies.queueName, correlationId: id)
-        let body = codec.encode(envelope)
-        guard body.count <= codec.maxMessageBytes else {
-            throw GatewayError.tooLarge(limit: codec.maxMessageBytes)
-        }
         pending.expect(id, deadline: .now + timeout)
-        let properties = AMQPMessageProperties(
-            contentType: "application/json", messageID: id, correlationID: id, replyTo: envelope.reply?.replyTo,
-            timestamp: envelope.receivedAt, type: "envelope")
-        let outcome: AMQPPublishOutcome
         do {
-            outcome = try await publisher.publish(
-                exchange: exchange, routingKey: "chat", body: body, properties: properties, mandatory: true)
+            try await send(envelope)
         } catch {
             pending.discard(id)
-            logger.warning("publish failed", metadata: ["query.id": "\(id)", "error": "\(error)"])
-            throw GatewayError.unavailable("The pipeline is not reachable; try again.")
-        }
-        guard outcome == .confirmed else {
-            pending.discard(id)
-            logger.warning("publish refused", metadata: ["query.id": "\(id)", "amqp.outcome": "\(outcome)"])
-            throw GatewayError.unavailable("The pipeline did not accept the query; try again.")
+            throw error
         }
         do {
             return try await pending.wait(id)
@@ -60,6 +45,36 @@ public final class PipelineDispatcher: QueryDispatcher, Service {
             throw GatewayError.timeout(seconds: Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
         } catch PendingReplies.Failure.cancelled {
             throw CancellationError()
+        }
+    }
+
+    public func publish(_ envelope: QueryEnvelope) async throws {
+        var envelope = envelope
+        envelope.reply = nil
+        try await send(envelope)
+    }
+
+    /// Publishes `envelope` to the ingest exchange and waits for the broker's confirm.
+    private func send(_ envelope: QueryEnvelope) async throws {
+        let id = envelope.id
+        let body = codec.encode(envelope)
+        guard body.count <= codec.maxMessageBytes else {
+            throw GatewayError.tooLarge(limit: codec.maxMessageBytes)
+        }
+        let properties = AMQPMessageProperties(
+            contentType: "application/json", messageID: id, correlationID: envelope.reply == nil ? nil : id,
+            replyTo: envelope.reply?.replyTo, timestamp: envelope.receivedAt, type: "envelope")
+        let outcome: AMQPPublishOutcome
+        do {
+            outcome = try await publisher.publish(
+                exchange: exchange, routingKey: "chat", body: body, properties: properties, mandatory: true)
+        } catch {
+            logger.warning("publish failed", metadata: ["query.id": "\(id)", "error": "\(error)"])
+            throw GatewayError.unavailable("The pipeline is not reachable; try again.")
+        }
+        guard outcome == .confirmed else {
+            logger.warning("publish refused", metadata: ["query.id": "\(id)", "amqp.outcome": "\(outcome)"])
+            throw GatewayError.unavailable("The pipeline did not accept the query; try again.")
         }
     }
 

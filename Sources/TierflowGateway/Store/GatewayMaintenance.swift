@@ -4,16 +4,22 @@ import ServiceLifecycle
 
 /// Keeps the in-memory keys and spend in step with the database: every `interval` it writes the spend
 /// seen since the last time, then re-reads the keys and today's totals (so revocations and other
-/// gateways' spend arrive). A failed round keeps the old state and tries again next time.
+/// gateways' spend arrive), and deletes idempotency keys past their retention window. A failed round keeps
+/// the old state and tries again next time.
 public struct GatewayMaintenance: Service {
     let store: any GatewayStore
     let keys: APIKeyRegistry
     let ledger: SpendLedger
     let interval: Duration
+    let idempotency: (any IdempotencyStore)?
     let logger: Logger
 
-    public init(store: any GatewayStore, keys: APIKeyRegistry, ledger: SpendLedger, interval: Duration, logger: Logger) {
+    public init(
+        store: any GatewayStore, keys: APIKeyRegistry, ledger: SpendLedger, interval: Duration,
+        idempotency: (any IdempotencyStore)? = nil, logger: Logger
+    ) {
         self.store = store
+        self.idempotency = idempotency
         self.keys = keys
         self.ledger = ledger
         self.interval = interval
@@ -32,6 +38,14 @@ public struct GatewayMaintenance: Service {
         keys.replace(with: try await store.loadKeys())
         let day = SpendLedger.day(of: now)
         ledger.replacePersisted(try await store.loadSpend(day: day), day: day)
+        if let idempotency {
+            do {
+                let purged = try await idempotency.purgeExpired(limit: 10_000)
+                if purged > 0 { logger.debug("expired idempotency keys deleted", metadata: ["gateway.purged": "\(purged)"]) }
+            } catch {
+                logger.notice("expired idempotency keys not deleted", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     public func run() async throws {
