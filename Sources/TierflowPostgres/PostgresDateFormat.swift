@@ -12,6 +12,23 @@ enum PostgresDateFormat {
         let (seconds, micro) = CivilCalendar.floorDivision(micros, 1_000_000)
         let (days, secondOfDay) = CivilCalendar.floorDivision(seconds, 86_400)
         let (year, month, day) = CivilCalendar.date(fromDays: days)
+        if (0...9999).contains(year) {  // every row's timestamps: written straight into 27 bytes
+            var bytes = [UInt8](repeating: 0, count: 27)
+            for (value, offset, width) in [
+                (year, 0, 4), (month, 5, 2), (day, 8, 2), (secondOfDay / 3600, 11, 2), (secondOfDay / 60 % 60, 14, 2),
+                (secondOfDay % 60, 17, 2), (micro, 20, 6),
+            ] {
+                var value = value
+                for position in stride(from: offset + width - 1, through: offset, by: -1) {
+                    bytes[position] = UInt8(truncatingIfNeeded: 0x30 + value % 10)
+                    value /= 10
+                }
+            }
+            for (offset, character) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (26, "Z")] as [(Int, Unicode.Scalar)] {
+                bytes[offset] = UInt8(ascii: character)
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
         text += "T" + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
         return text + "." + pad(micro, 6) + "Z"

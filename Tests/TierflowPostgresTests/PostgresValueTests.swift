@@ -19,6 +19,19 @@ struct PostgresValueTests {
         #expect(PostgresValue.sanitisedJSON(#"{"a": "\u0041"}"#) == #"{"a": "\u0041"}"#)
     }
 
+    @Test("dates written straight into bytes read back as the same microsecond")
+    func dateRoundTrip() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let micros = Int64.random(in: -30_000_000_000_000_000...250_000_000_000_000_000, using: &generator)
+            let date = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+            let text = PostgresDateFormat.string(from: date)
+            #expect(text.utf8.count == 27 || date.timeIntervalSince1970 < -62_135_596_800, "\(text)")
+            let back = try #require(PostgresDateFormat.date(from: text), "\(text)")
+            #expect(abs(back.timeIntervalSince(date)) < 0.000_002, "\(text)")
+        }
+    }
+
     @Test("dates encode as ISO-8601 UTC with microseconds and decode from PostgreSQL's output")
     func dates() throws {
         let date = Date(timeIntervalSince1970: 1_714_567_890.123456)
