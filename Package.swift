@@ -31,6 +31,8 @@ let package = Package(
         .library(name: "TierflowPipeline", targets: ["TierflowPipeline"]),
         .library(name: "TierflowServices", targets: ["TierflowServices"]),
         .library(name: "TierflowGateway", targets: ["TierflowGateway"]),
+        .library(name: "TierflowMetrics", targets: ["TierflowMetrics"]),
+        .library(name: "TierflowOps", targets: ["TierflowOps"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -39,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries, through pkg-config and Debian's -dev packages.
@@ -82,11 +86,31 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The pipeline's metrics (swift-metrics API, low-cardinality dimensions), created once per process.
+        .target(
+            name: "TierflowMetrics",
+            dependencies: [.product(name: "Metrics", package: "swift-metrics")],
+            swiftSettings: strict
+        ),
+        // Operations: the Prometheus bootstrap, the /metrics /health /ready server, `tierflow status`.
+        .target(
+            name: "TierflowOps",
+            dependencies: [
+                "TierflowCore", "TierflowMetrics", "TierflowPostgres", "TierflowHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
         // Decisions of each stage, free of queues and databases: ingest, Layer 0, router, backends, evaluator.
         .target(
             name: "TierflowPipeline",
             dependencies: [
-                "TierflowCore", "TierflowHTTP",
+                "TierflowCore", "TierflowHTTP", "TierflowMetrics",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -95,7 +119,7 @@ let package = Package(
         .target(
             name: "TierflowServices",
             dependencies: [
-                "TierflowCore", "TierflowPipeline", "TierflowAMQP", "TierflowPostgres",
+                "TierflowCore", "TierflowPipeline", "TierflowAMQP", "TierflowPostgres", "TierflowMetrics", "TierflowOps",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -131,7 +155,7 @@ let package = Package(
             name: "tierflow",
             dependencies: [
                 "TierflowCore", "TierflowAMQP", "TierflowPostgres", "TierflowHTTP", "TierflowPipeline",
-                "TierflowServices", "TierflowCommandSupport", "TierflowGateway",
+                "TierflowServices", "TierflowCommandSupport", "TierflowGateway", "TierflowOps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -160,6 +184,13 @@ let package = Package(
         .testTarget(name: "TierflowHTTPTests", dependencies: ["TierflowHTTP"], swiftSettings: strict),
         .testTarget(name: "TierflowPipelineTests", dependencies: ["TierflowPipeline"], swiftSettings: strict),
         .testTarget(name: "TierflowServicesTests", dependencies: ["TierflowServices", "TierflowGateway", "TierflowHTTP"], swiftSettings: strict),
+        .testTarget(
+            name: "TierflowOpsTests",
+            dependencies: [
+                "TierflowOps", "TierflowServices", "TierflowMetrics", "TierflowAMQP", "TierflowPostgres", "TierflowPipeline",
+                "TierflowCore",
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "TierflowGatewayTests",
             dependencies: [

@@ -189,6 +189,7 @@ print_env() {
     cat <<EOF
 export TIERFLOW_AMQP_URL='amqp://tierflow_worker:$amqp_worker_password@127.0.0.1:$amqp_port/tierflow'
 export TIERFLOW_AMQP_ADMIN_URL='amqp://tierflow_admin:$amqp_admin_password@127.0.0.1:$amqp_port/tierflow'
+export TIERFLOW_AMQP_MANAGEMENT_URL='http://tierflow_admin:$amqp_admin_password@127.0.0.1:$amqp_mgmt_port'
 export TIERFLOW_DATABASE_URL='postgresql://tierflow_worker:$pg_worker_password@127.0.0.1:$pg_port/tierflow'
 export TIERFLOW_DATABASE_OWNER_URL='postgresql://tierflow_owner:$pg_owner_password@127.0.0.1:$pg_port/tierflow'
 export TIERFLOW_RABBITMQ_NODE='$rabbit_node'

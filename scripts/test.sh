@@ -14,4 +14,6 @@ export TIERFLOW_LIVE_TESTS=1
 swift build --build-tests
 export TIERFLOW_BIN_DIR="$(swift build --show-bin-path)"
 .build/debug/tierflow migrate --config pipeline.yaml
+# Deployment files (compose, Kubernetes, Prometheus) against their schemas; installs Prometheus for the ops tests.
+scripts/validate_ops.sh
 swift test --skip-build "$@"

@@ -11,12 +11,22 @@ public struct WorkerOptions: ParsableArguments {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     public var logLevel: Logger.Level = .info
 
+    @Option(name: .long, help: "Serve /metrics, /health and /ready on this port instead of ops.metrics_port (0 = off).")
+    public var metricsPort: Int?
+
     public init() {}
 
     /// Loads and validates the configuration; a bad one stops the process with its file, line and key.
     public func loadConfig() throws -> PipelineConfig {
         do {
-            return try PipelineConfig.load(path: config)
+            var loaded = try PipelineConfig.load(path: config)
+            if let metricsPort {
+                guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port: expected 0-65535, got \(metricsPort)") }
+                loaded.ops.metricsPort = metricsPort
+            }
+            return loaded
+        } catch let error as ValidationError {
+            throw error
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)

@@ -1,5 +1,6 @@
 import Foundation
 import TierflowCore
+import TierflowMetrics
 import TierflowPipeline
 import TierflowPostgres
 
@@ -15,6 +16,7 @@ public struct EvaluatorStage: StageHandler {
     /// Layer 0's cache write-back: accepted answers that clear the policy are offered to `cache`.
     let cache: Layer0CacheWriter?
     let cachePolicy: CacheWritePolicy
+    let metrics = DecisionMetrics()
 
     public init(config: PipelineConfig, cache: Layer0CacheWriter? = nil) {
         self.cache = cache
@@ -45,12 +47,14 @@ public struct EvaluatorStage: StageHandler {
         }
         let assessment = scorer.assess(envelope.history[last])
         envelope.history[last].confidence = assessment.confidence
+        metrics.scored(tier: tierName, confidence: assessment.confidence)
         let decision = policy.decide(tier: tierName, confidence: assessment.confidence, envelope: envelope, now: started)
         let detail = codec.jsonText(assessment.signals)
 
         switch decision {
         case .escalate(let next):
             envelope.history[last].decision = "escalated"
+            metrics.escalated(from: tierName, to: next)
             let hop = stamp.hop(
                 envelope.id, stage: "evaluator", tier: tierName, attempt: envelope.attempt, started: started,
                 decision: "escalate:\(next)", score: assessment.confidence, detail: detail)
@@ -78,6 +82,7 @@ public struct EvaluatorStage: StageHandler {
             }
             let final = ResultPublications(topology: topology, codec: codec, stamp: stamp)
                 .finalise(result, envelope: envelope, started: started)
+            metrics.finalised(layer: layer, tier: chosen.tier, endedBy: endedBy, latencyMs: result.latencyMilliseconds)
             let hop = stamp.hop(
                 envelope.id, stage: "evaluator", tier: tierName, attempt: envelope.attempt, started: started,
                 decision: accepted ? "accept" : "finalise:\(endedBy)", score: assessment.confidence, detail: detail)

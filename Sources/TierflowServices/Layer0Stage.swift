@@ -1,5 +1,6 @@
 import Foundation
 import TierflowCore
+import TierflowMetrics
 import TierflowPipeline
 import TierflowPostgres
 
@@ -20,6 +21,7 @@ public struct Layer0Stage: StageHandler {
     let topology: PipelineTopology
     let codec: EnvelopeCodec
     let stamp: HopStamp
+    let metrics = DecisionMetrics()
 
     public init(config: PipelineConfig, knowledge: KnowledgeBase) {
         decoder = IngestDecoder(config: config)
@@ -63,6 +65,8 @@ public struct Layer0Stage: StageHandler {
                 now: Date())
             let final = ResultPublications(topology: topology, codec: codec, stamp: stamp)
                 .finalise(result, envelope: envelope, started: started)
+            metrics.layer0("hit")
+            metrics.finalised(layer: 0, tier: nil, endedBy: "layer0", latencyMs: result.latencyMilliseconds)
             let hit = HopWrite(
                 hop: stamp.hop(
                     envelope.id, stage: "layer0", started: started, decision: "hit", score: match.score,
@@ -71,6 +75,7 @@ public struct Layer0Stage: StageHandler {
             return StageOutcome(writes: [hit, arrival, final.write], publications: final.publications)
         }
 
+        metrics.layer0(enabled ? "miss" : "disabled")
         let body = codec.encode(envelope)
         let miss = HopWrite(
             hop: stamp.hop(envelope.id, stage: "layer0", started: started, decision: "miss"),

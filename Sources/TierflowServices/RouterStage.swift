@@ -1,5 +1,6 @@
 import Foundation
 import TierflowCore
+import TierflowMetrics
 import TierflowPipeline
 import TierflowPostgres
 
@@ -14,6 +15,7 @@ public struct RouterStage: StageHandler {
     let topology: PipelineTopology
     let codec: EnvelopeCodec
     let stamp: HopStamp
+    let metrics = DecisionMetrics()
 
     public init(config: PipelineConfig, scorer: any TierScorer, state: SystemStateMonitor) {
         self.scorer = scorer
@@ -38,6 +40,7 @@ public struct RouterStage: StageHandler {
         envelope.route = RoutePlan(startTier: tier, estimates: byTier, reason: choice.reason, router: scorer.name)
         envelope.tier = tier
         envelope.attempt = 0
+        metrics.routed(to: tier)
 
         let hop = stamp.hop(
             envelope.id, stage: "router", started: started, decision: "route:\(tier)", score: estimates[choice.index],

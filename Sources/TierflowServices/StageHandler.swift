@@ -90,9 +90,12 @@ public protocol StageHandler: Sendable {
     /// after both, so nothing is lost, and a rare duplicate (after a crash or reconnect) is dropped by the
     /// next stage's hop key.
     var publishesAfterCommit: Bool { get }
+    /// The tier this handler serves, as its metrics' `tier` label (nil: the stage serves every tier).
+    var metricsTier: String? { get }
     func handle(_ message: IncomingMessage) async throws -> StageOutcome
 }
 
 extension StageHandler {
     public var publishesAfterCommit: Bool { false }
+    public var metricsTier: String? { nil }
 }

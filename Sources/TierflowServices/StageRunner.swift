@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import TierflowAMQP
 import TierflowCore
+import TierflowMetrics
 import TierflowPostgres
 
 /// Runs one stage as a service, following the per-hop protocol for every delivery:
@@ -52,12 +53,14 @@ public final class StageRunner: Service, Sendable {
     private let logger: Logger
     private let ready = ReadinessFlag()
     private let lane = LaneGate()
+    private let metrics: StageMetrics
 
     public init(input: Input, handler: any StageHandler, publisher: AMQPPublisher, writer: HopLogWriter, logger: Logger) {
         self.input = input
         self.handler = handler
         self.publisher = publisher
         self.writer = writer
+        metrics = StageMetrics(stage: handler.stage, tier: handler.metricsTier)
         var logger = logger
         logger[metadataKey: "stage"] = "\(handler.stage)"
         logger[metadataKey: "amqp.queue"] = "\(input.queue)"
@@ -94,6 +97,7 @@ public final class StageRunner: Service, Sendable {
             }
         } onGracefulShutdown: { [batchConsumer] in
             self.logger.info("draining: cancelling the subscription, finishing in-flight messages")
+            self.ready.set(false)
             Task {
                 await consumer.stopConsuming()
                 await batchConsumer?.stopConsuming()
@@ -124,24 +128,30 @@ public final class StageRunner: Service, Sendable {
 
     private func process(_ delivery: AMQPDelivery, consumer: AMQPConsumer) async {
         let message = IncomingMessage(delivery)
+        let start = ContinuousClock.now
+        metrics.received()
         var failures = 0
         while true {
             do {
-                try await handleOnce(message, delivery: delivery, consumer: consumer)
+                metrics.finished(try await handleOnce(message, delivery: delivery, consumer: consumer), since: start)
                 return
             } catch let error as AMQPError where error.code == .staleDelivery {
                 // The connection that delivered it is gone; the broker redelivers it.
                 logger.debug("delivery went stale before its ack", metadata: ["error": "\(error)"])
+                metrics.released()
                 return
             } catch is CancellationError {
+                metrics.released()
                 return
             } catch {
                 failures += 1
+                metrics.retried()
                 logger.warning(
                     "hop failed; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)", "amqp.message_id": "\(message.messageId ?? "-")"])
                 if failures >= Self.maxLocalRetries {
                     // Give it back: the queue's delivery limit dead-letters it if this keeps happening.
                     try? await consumer.nack(delivery, requeue: true)
+                    metrics.finished(.requeued, since: start)
                     return
                 }
                 try? await Task.sleep(for: Self.backoff(failures))
@@ -156,7 +166,8 @@ public final class StageRunner: Service, Sendable {
         return .milliseconds(Int.random(in: Int(cap / 2)...Int(cap)))
     }
 
-    private func handleOnce(_ message: IncomingMessage, delivery: AMQPDelivery, consumer: AMQPConsumer) async throws {
+    /// One attempt at the whole hop; returns how the delivery ended.
+    private func handleOnce(_ message: IncomingMessage, delivery: AMQPDelivery, consumer: AMQPConsumer) async throws -> StageMetrics.Outcome {
         let outcome: StageOutcome
         do {
             outcome = try await handler.handle(message)
@@ -166,12 +177,12 @@ public final class StageRunner: Service, Sendable {
         if let rejection = outcome.rejection {
             try await park(message, rejection: rejection)
             try await consumer.ack(delivery)
-            return
+            return .deadLettered
         }
         guard let first = outcome.writes.first else {
             try await publishAll(outcome.publications)
             try await consumer.ack(delivery)
-            return
+            return .ok
         }
         let others = Array(outcome.writes.dropFirst())
         if handler.publishesAfterCommit {
@@ -187,6 +198,7 @@ public final class StageRunner: Service, Sendable {
             _ = try await committed
         }
         try await consumer.ack(delivery)
+        return .ok
     }
 
     /// Commits every write (they share the writer's group commit) and returns the first one's outcome.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TierflowCore
+import TierflowMetrics
 import TierflowPipeline
 import TierflowPostgres
 
@@ -19,6 +20,8 @@ public struct TierWorkerStage: StageHandler {
     let codec: EnvelopeCodec
     let stamp: HopStamp
     let logger: Logger
+    let usage: BackendMetrics
+    public var metricsTier: String? { tier.name }
 
     public init(config: PipelineConfig, tier: TierConfig, backend: any LLMBackend, writer: HopLogWriter, logger: Logger) {
         self.tier = tier
@@ -29,6 +32,7 @@ public struct TierWorkerStage: StageHandler {
         codec = EnvelopeCodec(maxMessageBytes: config.queues.maxMessageBytes)
         stamp = HopStamp(stage: "tier", tier: tier.name)
         self.logger = logger
+        usage = BackendMetrics(tier: tier.name)
     }
 
     public func handle(_ message: IncomingMessage) async throws -> StageOutcome {
@@ -79,9 +83,11 @@ public struct TierWorkerStage: StageHandler {
                 answer = try await backend.complete(prompt, tier: tier)
             }
             let elapsed = start.duration(to: clock.now)
+            let cost = tier.price.cost(inputTokens: answer.tokensIn, outputTokens: answer.tokensOut)
+            usage.usage(tokensIn: answer.tokensIn, tokensOut: answer.tokensOut, costUSD: cost)
             return TierAttempt(
                 tier: tier.name, model: answer.model, answer: TextSanitiser.clean(answer.text),
-                costUSD: tier.price.cost(inputTokens: answer.tokensIn, outputTokens: answer.tokensOut),
+                costUSD: cost,
                 tokensIn: answer.tokensIn, tokensOut: answer.tokensOut, latencyMilliseconds: elapsed.milliseconds,
                 finishReason: answer.finishReason, meanLogprob: answer.meanLogprob, minLogprob: answer.minLogprob,
                 simulated: answer.simulated)

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import TierflowAMQP
 import TierflowCore
+import TierflowOps
 import TierflowPostgres
 
 /// What every worker process shares: its configuration, one publisher connection and one hop-log writer.
@@ -15,7 +16,11 @@ public struct WorkerContext: Sendable {
     public let logger: Logger
 
     /// Connects to the broker (retrying while it is not up yet) and starts the hop-log writer.
+    /// With `ops.metrics_port` set it first installs the Prometheus metrics backend, so every stage created
+    /// after it records its metrics.
     public static func connect(config: PipelineConfig, process: String, logger: Logger) async throws -> WorkerContext {
+        StartupSignals.install()
+        if config.ops.metricsPort != 0 { MetricsBootstrap.once() }
         let topology = PipelineTopology(config: config)
         let endpoint = try AMQPEndpoint(url: config.broker.url.value, heartbeatSeconds: config.broker.heartbeatSeconds)
             .named("tierflow-\(process)-\(ProcessInfo.processInfo.processIdentifier)")
@@ -40,14 +45,48 @@ public struct WorkerContext: Sendable {
     }
 
     /// Runs `services` until SIGTERM or SIGINT, then drains them and closes the connections.
+    ///
+    /// With `ops.metrics_port` set, `/metrics`, `/health` and `/ready` are served too, until the drain is over.
     public func run(_ services: [any Service]) async throws {
+        var services = services
+        if config.ops.metricsPort != 0 {
+            // First in the group, so it is shut down last: metrics stay readable while the stages drain.
+            services.insert(opsServer(for: services), at: 0)
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                // A signal that came while connecting: drain at once. The group's own handlers take over
+                // within moments of starting; look for a second in case one slips in before they do.
+                for _ in 0..<20 {
+                    if StartupSignals.requested {
+                        logger.notice("a stop signal came while starting: draining")
+                        await group.triggerGracefulShutdown()
+                        return
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            try await tasks.waitForAll()
+        }
         await publisher.close()
         await writer.close()
+    }
+
+    /// The ops server; ready while the publisher and the hop-log writer are connected and every stage consumes.
+    func opsServer(for services: [any Service]) -> OpsServer {
+        let runners = services.compactMap { $0 as? StageRunner }
+        let publisher = self.publisher
+        let writer = self.writer
+        return OpsServer(
+            host: config.ops.metricsHost, port: config.ops.metricsPort, registry: MetricsBootstrap.once(), logger: logger
+        ) {
+            publisher.isConnected && writer.isHealthy && runners.allSatisfy(\.isReady)
+        }
     }
 
     /// Retries `attempt` while the peer refuses connections, for up to a minute.

@@ -34,13 +34,17 @@ public final class WorkerProcessGroup: Sendable {
     public var running: [String] { processes.withLock { $0.filter { $0.value.isRunning }.map(\.key).sorted() } }
 
     /// Starts `tierflow-<executable>` (with `--tier` for workers); returns its name (`worker-edge`, `router`, …).
+    /// With `metricsPort` it serves `/metrics`, `/health` and `/ready` there.
     @discardableResult
-    public func start(_ executable: String, tier: String? = nil, replica: Int? = nil, logLevel: String = "notice") throws -> String {
+    public func start(
+        _ executable: String, tier: String? = nil, replica: Int? = nil, logLevel: String = "notice", metricsPort: Int? = nil
+    ) throws -> String {
         var name = tier.map { "\(executable)-\($0)" } ?? executable
         if let replica { name += "-\(replica)" }
         let process = Process()
         process.executableURL = binDirectory.appendingPathComponent("tierflow-\(executable)")
         process.arguments = ["--config", configPath, "--log-level", logLevel] + (tier.map { ["--tier", $0] } ?? [])
+            + (metricsPort.map { ["--metrics-port", String($0)] } ?? [])
         let log = directory.appendingPathComponent("\(name).log")
         if !FileManager.default.fileExists(atPath: log.path) {
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)  // a restarted process appends

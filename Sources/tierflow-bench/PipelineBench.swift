@@ -20,10 +20,12 @@ struct PipelineBench: AsyncParsableCommand {
     @Option(help: "Simulated latency of the first tier, ms (0 = none).") var latency = 0.0
     @Option(help: "Prefetch of every stage.") var prefetch = 64
     @Option(help: "Concurrent backend calls per first-tier worker.") var concurrency = 256
+    @Flag(help: "Every process records metrics and serves /metrics (to measure their cost).") var metrics = false
 
     func run() async throws {
         if messages > 0 {
-            let run = try await PipelineRun.start(bin: bin, replicas: replicas, latency: latency, prefetch: prefetch, concurrency: concurrency)
+            let run = try await PipelineRun.start(
+                bin: bin, replicas: replicas, latency: latency, prefetch: prefetch, concurrency: concurrency, metrics: metrics)
             let outcome = try await run.maximum(count: messages)
             await run.stop()
             print(String(
@@ -32,11 +34,12 @@ struct PipelineBench: AsyncParsableCommand {
             Bench.emit([
                 "bench": "pipeline-max", "messages": messages, "received": outcome.received, "seconds": outcome.seconds,
                 "rate": outcome.rate, "replicas": replicas, "latency_ms": latency, "concurrency": concurrency,
-                "p50_ms": outcome.p50, "p99_ms": outcome.p99,
+                "p50_ms": outcome.p50, "p99_ms": outcome.p99, "metrics": metrics,
             ])
         }
         for rate in rates.split(separator: ",").compactMap({ Double($0) }) where rate > 0 {
-            let run = try await PipelineRun.start(bin: bin, replicas: replicas, latency: latency, prefetch: prefetch, concurrency: concurrency)
+            let run = try await PipelineRun.start(
+                bin: bin, replicas: replicas, latency: latency, prefetch: prefetch, concurrency: concurrency, metrics: metrics)
             let outcome = try await run.fixedRate(rate, seconds: duration)
             await run.stop()
             print(String(
@@ -71,7 +74,10 @@ final class PipelineRun: Sendable {
     let resultsQueue: String
     private let sendTimes = Mutex<[String: ContinuousClock.Instant]>([:])
 
-    static func start(bin: String, replicas: Int, latency: Double, prefetch: Int, concurrency: Int, batchPrefetch: Int = 8) async throws -> PipelineRun {
+    static func start(
+        bin: String, replicas: Int, latency: Double, prefetch: Int, concurrency: Int, batchPrefetch: Int = 8,
+        metrics: Bool = false
+    ) async throws -> PipelineRun {
         let namespace = Bench.uniqueNamespace("p")
         let yaml = """
             namespace: \(namespace)
@@ -86,21 +92,29 @@ final class PipelineRun: Sendable {
               - {name: cloud, backend: simulated, model: bench-frontier, price: {input: 15, output: 75}, confidence_threshold: 0, simulated: {skill: 1}}
             """
         let config = try PipelineConfig.parse(yaml: yaml, file: "bench.yaml")
-        return try await PipelineRun(config: config, yaml: yaml, bin: bin, replicas: replicas)
+        return try await PipelineRun(config: config, yaml: yaml, bin: bin, replicas: replicas, metrics: metrics)
     }
 
-    private init(config: PipelineConfig, yaml: String, bin: String, replicas: Int) async throws {
+    private init(config: PipelineConfig, yaml: String, bin: String, replicas: Int, metrics: Bool) async throws {
         self.config = config
         let topology = PipelineTopology(config: config)
         admin = try await AMQPQueueInspector(endpoint: try AMQPEndpoint(url: config.broker.adminURL.value).named("bench-admin"), logger: Bench.logger)
         try await admin.declare(topology.all)
         processes = try WorkerProcessGroup(binDirectory: URL(fileURLWithPath: bin), configYAML: yaml)
-        try processes.start("layer0")
-        try processes.start("router")
-        try processes.start("evaluator")
-        for replica in 0..<replicas { try processes.start("worker", tier: "edge", replica: replica) }
-        try processes.start("worker", tier: "gpu")
-        try processes.start("worker", tier: "cloud")
+        // With metrics, each process serves /metrics on a port of its own (ops.metrics_port, via --metrics-port).
+        let base = metrics ? Int.random(in: 20_000...40_000) : 0
+        var next = 0
+        func port() -> Int? {
+            guard metrics else { return nil }
+            next += 1
+            return base + next
+        }
+        try processes.start("layer0", metricsPort: port())
+        try processes.start("router", metricsPort: port())
+        try processes.start("evaluator", metricsPort: port())
+        for replica in 0..<replicas { try processes.start("worker", tier: "edge", replica: replica, metricsPort: port()) }
+        try processes.start("worker", tier: "gpu", metricsPort: port())
+        try processes.start("worker", tier: "cloud", metricsPort: port())
         let endpoint = try AMQPEndpoint(url: config.broker.url.value)
         resultsQueue = "\(config.namespace).bench-results"
         let resultsTopology = AMQPTopology(

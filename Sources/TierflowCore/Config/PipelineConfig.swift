@@ -21,12 +21,14 @@ public struct PipelineConfig: Sendable, Hashable {
     public var evaluator: EvaluatorConfig
     /// The OpenAI-compatible HTTP gateway.
     public var gateway: GatewayConfig
+    /// Metrics, health and readiness endpoints; the management API for `tierflow status`.
+    public var ops: OpsConfig
     /// Tiers, cheapest first.
     public var tiers: [TierConfig]
 
     static let keys: Set<String> = [
         "version", "namespace", "broker", "database", "queues", "ingest", "results", "templates", "layer0", "router",
-        "evaluator", "tiers", "gateway",
+        "evaluator", "tiers", "gateway", "ops",
     ]
 
     /// Reads and validates the file at `path`.
@@ -76,6 +78,7 @@ public struct PipelineConfig: Sendable, Hashable {
         router = try RouterConfig(root.optional("router"))
         evaluator = try EvaluatorConfig(root.optional("evaluator"))
         gateway = try GatewayConfig(root.optional("gateway"))
+        ops = try OpsConfig(root.optional("ops"))
 
         templates = [:]
         if let templatesNode = root.optional("templates") {

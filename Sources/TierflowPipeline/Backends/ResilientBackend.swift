@@ -1,5 +1,6 @@
 import Logging
 import TierflowCore
+import TierflowMetrics
 
 /// Wraps a backend with what a worker needs to call it safely: a concurrency cap, a circuit breaker
 /// and retries with backoff.
@@ -34,20 +35,23 @@ public struct ResilientBackend: LLMBackend {
     private let permits: AsyncSemaphore
     private let clock: BackendClock
     private let logger: Logger
+    /// Attempts, errors by code, retries and circuit state of the tier, for `/metrics`.
+    public let metrics: BackendMetrics
 
     /// Wraps `base` with the limits, breaker and retries configured for `tier`.
     public init(wrapping base: any LLMBackend, tier: TierConfig, clock: BackendClock = .continuous, logger: Logger) {
         self.init(
             wrapping: base, maxConcurrency: tier.maxConcurrency,
             breaker: CircuitBreaker(tier.circuitBreaker, clock: clock), retryPolicy: RetryPolicy(tier.retry),
-            clock: clock, logger: logger)
+            clock: clock, logger: logger, metricsTier: tier.name)
     }
 
     /// Wraps `base` with explicit parts (for tests, or to share a breaker).
     public init(
         wrapping base: any LLMBackend, maxConcurrency: Int, breaker: CircuitBreaker, retryPolicy: RetryPolicy,
-        clock: BackendClock = .continuous, logger: Logger
+        clock: BackendClock = .continuous, logger: Logger, metricsTier: String = "unnamed"
     ) {
+        metrics = BackendMetrics(tier: metricsTier)
         self.base = base
         self.breaker = breaker
         self.retryPolicy = retryPolicy
@@ -70,6 +74,7 @@ public struct ResilientBackend: LLMBackend {
         let (answer, attempts) = try await retryPolicy.run(
             clock: clock, deadline: deadline,
             onRetry: { error, attempt, wait in
+                metrics.retried()
                 logger.info(
                     "retrying backend call",
                     metadata: [
@@ -96,15 +101,23 @@ public struct ResilientBackend: LLMBackend {
             do throws(BackendError) {
                 ticket = try breaker.acquire()
             } catch {
+                metrics.failed(code: BackendError.Code.circuitOpen.description, after: nil)
+                metrics.circuit(breaker.metricsState)
                 logger.debug("circuit open, call not sent", metadata: ["tier.name": "\(tier.name)"])
                 throw BackendError(.circuitOpen, message: "tier \(tier.name): \(error.message)")
             }
+            let started = ContinuousClock.now
             do {
                 let answer = try await base.complete(prompt, tier: tier)
                 breaker.record(.success, for: ticket)
+                metrics.succeeded(after: started.duration(to: .now))
+                if ticket.isProbe { metrics.circuit(breaker.metricsState) }
                 return answer
             } catch {
                 breaker.record(CircuitBreaker.outcome(of: error), for: ticket)
+                let code = (error as? BackendError)?.code.description ?? (error is CancellationError ? "cancelled" : "other")
+                metrics.failed(code: code, after: started.duration(to: .now))
+                metrics.circuit(breaker.metricsState)
                 if ticket.isProbe || breaker.state == .open {
                     logger.warning(
                         "backend call failed",
@@ -112,6 +125,17 @@ public struct ResilientBackend: LLMBackend {
                 }
                 throw error
             }
+        }
+    }
+}
+
+extension CircuitBreaker {
+    /// The state as the `tierflow_circuit_state` gauge reports it.
+    var metricsState: BackendMetrics.CircuitState {
+        switch state {
+        case .closed: .closed
+        case .halfOpen: .halfOpen
+        case .open: .open
         }
     }
 }
