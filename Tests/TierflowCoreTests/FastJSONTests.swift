@@ -87,20 +87,8 @@ struct FastJSONTests {
     }
 }
 
-/// SplitMix64: reproducible test data.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Reproducible random message values.
+extension SeededRandom {
     mutating func text() -> String {
         let pieces = ["pump", " ", "\"", "\\", "\n", "\t", "é", "✓", "🚀", "\u{1}", "/", "LL", "42.5 bar", "\u{2028}"]
         return (0..<Int.random(in: 0...12, using: &self)).map { _ in pieces.randomElement(using: &self)! }.joined()

@@ -1,5 +1,6 @@
 import Foundation
 
+import TierflowCore
 @testable import TierflowPipeline
 
 /// Small synthetic routing data: the weak model fails on prompts with a "hard" word, the strong one

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+import TierflowCore
 @testable import TierflowPipeline
 
 @Suite("Learned router: training, saving and reloading models")

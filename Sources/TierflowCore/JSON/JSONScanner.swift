@@ -32,7 +32,7 @@ public struct JSONScanner: ~Copyable {
             return
         }
         while true {
-            let key = try objectKey()
+            let key = try string()
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             try body(key, &self)
@@ -188,25 +188,6 @@ public struct JSONScanner: ~Copyable {
         }
         if equal { index += count }
         return equal
-    }
-
-    /// An object key.
-    private mutating func objectKey() throws -> String {
-        skipWhitespace()
-        try expect(UInt8(ascii: "\""))
-        let start = index
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                let key = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                index += 1
-                return key
-            }
-            if byte == UInt8(ascii: "\\") { return try escapedString(from: start) }
-            if byte < 0x20 { throw fail("control character in key") }
-            index += 1
-        }
-        throw fail("unterminated key")
     }
 
     /// JSON's number grammar; returns where it started and whether it had neither fraction nor exponent.

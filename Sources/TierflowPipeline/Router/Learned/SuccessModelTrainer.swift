@@ -1,4 +1,5 @@
 import Foundation
+import TierflowCore
 
 /// Trains a ``RouterModel``: one logistic head per model (or tier) over shared features, optionally with
 /// a low-rank representation learned jointly across all heads — RouteLLM's matrix factorisation

@@ -1,3 +1,5 @@
+import TierflowCore
+
 /// RouteLLM's metrics for routing between a weak and a strong model.
 ///
 /// With a score per query and a threshold t, queries scoring ≥ t go to the strong model. For each

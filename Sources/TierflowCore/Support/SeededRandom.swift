@@ -1,12 +1,13 @@
 import Foundation
 
-/// SplitMix64: a small, fast generator whose sequence depends only on its seed (deterministic training).
-struct SeededRandom: RandomNumberGenerator {
+/// SplitMix64: a small, fast generator whose sequence depends only on its seed (deterministic training and
+/// reproducible test data).
+public struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -15,10 +16,10 @@ struct SeededRandom: RandomNumberGenerator {
     }
 
     /// A uniform double in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 
     /// A normally distributed value (Box–Muller).
-    mutating func gaussian(deviation: Double) -> Double {
+    public mutating func gaussian(deviation: Double) -> Double {
         let u = max(unit(), 1e-300)
         return deviation * (-2 * log(u)).squareRoot() * cos(2 * .pi * unit())
     }
