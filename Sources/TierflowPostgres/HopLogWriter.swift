@@ -3,9 +3,11 @@ import Synchronization
 
 /// The per-hop durable writer: ``write(_:)`` returns once the unit's rows are COMMITTED.
 ///
-/// Group commit: callers queue units; the writer's dedicated thread drains everything queued so far (up to
-/// `maxBatchSize` units) into ONE transaction with one multi-row `INSERT ... ON CONFLICT DO NOTHING` per
-/// table, then resumes all those callers together. Replaying a unit inserts nothing and reports `.duplicate`.
+/// Group commit: callers queue units; a writer thread drains everything queued so far (up to `maxBatchSize`
+/// units) into ONE transaction with one multi-row `INSERT ... ON CONFLICT DO NOTHING` per table, then resumes
+/// all those callers together. Replaying a unit inserts nothing and reports `.duplicate`. With more than one
+/// connection, units that arrive while one transaction waits for its commit (fsync) start the next one on
+/// another connection instead of waiting behind it.
 ///
 /// If the database is unavailable, writes wait and are retried with capped, jittered backoff (never failed
 /// fast, never dropped) and ``isHealthy`` is false. A caller may cancel its task: the write then throws
@@ -37,37 +39,41 @@ public final class HopLogWriter: Sendable {
         var waiting: [UInt64: Waiter] = [:]
         var lookups: [Lookup] = []
         var nextID: UInt64 = 0
-        var isDrainScheduled = false
+        /// Writer threads not draining now (indices into `threads`).
+        var idle: [Int] = []
         var isClosing = false
         var statistics = Statistics()
     }
 
     private let state = Mutex(State())
     private let health = HealthFlag()
-    private let thread: PostgresThread
+    private let threads: [PostgresThread]
     private let logger: Logger
     private let maxBatchSize: Int
     private let backoff: PostgresConfiguration.Backoff
     let style: BatchInsert.Style
 
     /// Starts the writer's thread and connects in the background (see ``isHealthy``).
-    public convenience init(configuration: PostgresConfiguration, logger: Logger, maxBatchSize: Int = 500) {
-        self.init(configuration: configuration, logger: logger, maxBatchSize: maxBatchSize, style: .unnest)
+    public convenience init(configuration: PostgresConfiguration, logger: Logger, maxBatchSize: Int = 500, connections: Int = 2) {
+        self.init(configuration: configuration, logger: logger, maxBatchSize: maxBatchSize, style: .unnest, connections: connections)
     }
 
-    init(configuration: PostgresConfiguration, logger: Logger, maxBatchSize: Int, style: BatchInsert.Style) {
+    init(configuration: PostgresConfiguration, logger: Logger, maxBatchSize: Int, style: BatchInsert.Style, connections: Int = 2) {
         let health = self.health
-        self.thread = PostgresThread(
-            name: "postgres-hoplog:\(configuration.applicationName)", configuration: configuration, logger: logger,
-            onConnectionChange: { connected in health.set(connected) })
+        self.threads = (0..<max(1, connections)).map { index in
+            PostgresThread(
+                name: "postgres-hoplog-\(index):\(configuration.applicationName)", configuration: configuration, logger: logger,
+                onConnectionChange: { connected in health.set(connected) })
+        }
         self.logger = logger
         self.maxBatchSize = max(1, maxBatchSize)
         self.backoff = configuration.reconnectBackoff
         self.style = style
-        thread.submit { session in try? session.ensureConnected(force: true) }
+        state.withLock { $0.idle = Array(threads.indices) }
+        for thread in threads { thread.submit { session in try? session.ensureConnected(force: true) } }
     }
 
-    deinit { thread.closeSoon() }
+    deinit { threads.forEach { $0.closeSoon() } }
 
     /// Whether the last attempt to reach the database succeeded.
     public var isHealthy: Bool { health.value }
@@ -97,14 +103,13 @@ public final class HopLogWriter: Sendable {
     ) async throws -> StoredHop? {
         let key = HopRecord.Key(queryId: queryId, stage: stage, tier: tier, attempt: attempt)
         return try await withCheckedThrowingContinuation { continuation in
-            let (accepted, schedule) = state.withLock { state -> (Bool, Bool) in
-                guard !state.isClosing else { return (false, false) }
+            let (accepted, drainer) = state.withLock { state -> (Bool, Int?) in
+                guard !state.isClosing else { return (false, nil) }
                 state.lookups.append((key, continuation))
-                defer { state.isDrainScheduled = true }
-                return (true, !state.isDrainScheduled)
+                return (true, state.idle.popLast())
             }
             if !accepted { continuation.resume(throwing: Self.closedError) }
-            if schedule { thread.submit { [self] session in drain(session) } }
+            if let drainer { startDrain(on: drainer) }
         }
     }
 
@@ -112,8 +117,10 @@ public final class HopLogWriter: Sendable {
     /// `connectionClosed`, then closes the connection.
     public func close() async {
         state.withLock { $0.isClosing = true }
-        thread.wake.signal()
-        await thread.close()
+        for thread in threads {
+            thread.wake.signal()
+            await thread.close()
+        }
         let (waiters, lookups) = state.withLock { state in
             defer { state.waiting.removeAll(); state.queue.removeAll(); state.lookups.removeAll() }
             return (Array(state.waiting.values), state.lookups)
@@ -125,28 +132,32 @@ public final class HopLogWriter: Sendable {
     private static let closedError = PostgresError(code: .connectionClosed, message: "hop log writer is closed")
 
     private func enqueue(id: UInt64, unit: HopWrite, continuation: Waiter) {
-        enum Action { case none, schedule, cancelled, closed }
+        enum Action { case none, schedule(Int), cancelled, closed }
         let action = state.withLock { state -> Action in
             if Task.isCancelled { return .cancelled }
             if state.isClosing { return .closed }
             state.waiting[id] = continuation
             state.queue.append((id, unit))
-            if state.isDrainScheduled { return .none }
-            state.isDrainScheduled = true
-            return .schedule
+            // A drainer already running picks this up after its commit; an idle one starts at once.
+            guard let drainer = state.idle.popLast() else { return .none }
+            return .schedule(drainer)
         }
         switch action {
         case .none: break
-        case .schedule: thread.submit { [self] session in drain(session) }
+        case .schedule(let drainer): startDrain(on: drainer)
         case .cancelled: continuation.resume(throwing: CancellationError())
         case .closed: continuation.resume(throwing: Self.closedError)
         }
     }
 
-    // MARK: On the writer thread
+    private func startDrain(on index: Int) {
+        threads[index].submit { [self] session in drain(session, thread: index) }
+    }
 
-    /// Runs on the writer thread until nothing is queued.
-    private func drain(_ session: PostgresSession) {
+    // MARK: On a writer thread
+
+    /// Runs on writer thread `thread` until nothing is queued.
+    private func drain(_ session: PostgresSession, thread: Int) {
         while true {
             let work = state.withLock { state -> (batch: [(id: UInt64, unit: HopWrite)], lookups: [Lookup])? in
                 let lookups = state.lookups
@@ -159,20 +170,25 @@ public final class HopLogWriter: Sendable {
                 }
                 state.queue.removeFirst(taken)
                 if batch.isEmpty && lookups.isEmpty {
-                    state.isDrainScheduled = false
+                    state.idle.append(thread)
                     return nil
                 }
                 return (batch, lookups)
             }
             guard let work else { return }
             serve(work.lookups, session)
-            if !work.batch.isEmpty { commit(work.batch, session) }
+            if !work.batch.isEmpty {
+                // While this transaction waits for its commit, an idle connection takes what arrives next.
+                let helper = state.withLock { state in state.queue.isEmpty ? nil : state.idle.popLast() }
+                if let helper { startDrain(on: helper) }
+                commit(work.batch, session, thread: thread)
+            }
         }
     }
 
     /// Commits `batch`, retrying retryable failures until it lands, every waiter has cancelled, or the writer
     /// closes. A non-retryable failure of a multi-unit batch is retried unit by unit to isolate the bad unit.
-    private func commit(_ initial: [(id: UInt64, unit: HopWrite)], _ session: PostgresSession) {
+    private func commit(_ initial: [(id: UInt64, unit: HopWrite)], _ session: PostgresSession, thread: Int) {
         var batch = initial
         var attempt = 0
         while true {
@@ -210,7 +226,7 @@ public final class HopLogWriter: Sendable {
                     ])
                 }
                 attempt += 1
-                waitForRetry(delay, session)
+                waitForRetry(delay, session, thread: thread)
             } catch {
                 guard batch.count > 1 else {
                     logger.error("hop log write rejected", metadata: [
@@ -219,17 +235,17 @@ public final class HopLogWriter: Sendable {
                     fail(batch, with: error)
                     return
                 }
-                for entry in batch { commit([entry], session) }
+                for entry in batch { commit([entry], session, thread: thread) }
                 return
             }
         }
     }
 
     /// Sleeps `delay` on the writer thread, waking early when closing; answers lookups meanwhile.
-    private func waitForRetry(_ delay: Duration, _ session: PostgresSession) {
+    private func waitForRetry(_ delay: Duration, _ session: PostgresSession, thread: Int) {
         let deadline = ContinuousClock.now + delay
         while ContinuousClock.now < deadline {
-            thread.wake.wait(timeout: deadline - ContinuousClock.now)
+            threads[thread].wake.wait(timeout: deadline - ContinuousClock.now)
             let (lookups, isClosing) = state.withLock { state in
                 defer { state.lookups.removeAll() }
                 return (state.lookups, state.isClosing)

@@ -70,7 +70,9 @@ extension OpsLiveTests {
             #expect(answered == ids.count, "every query is answered by the replica left")
             #expect(ledger.rows == ids.count && ledger.queries == ids.count, "exactly one result per query: \(ledger)")
             #expect(try tierHops.first?.int("n") == ids.count, "one tier hop per query: none lost, none logged twice")
-            #expect(try tierHops.first?.int("w") == 3, "all three replicas answered some queries")
+            // The work was spread: at least the survivor and one of the stopped replicas answered (how much the
+            // killed one finished before the kill depends on timing).
+            #expect(try (tierHops.first?.int("w") ?? 0) >= 2, "the replicas shared the work")
             #expect(exits["worker-edge-0"] == 0)
         }
     }
