@@ -66,7 +66,7 @@ wait_http() {  # url, seconds
 }
 
 # --- The mock backend: nginx answering every request with one fixed chat completion -----------------------
-completion='{"id":"chatcmpl-mock","object":"chat.completion","created":1700000000,"model":"mock-model","choices":[{"index":0,"message":{"role":"assistant","content":"Check the suction strainer and the NPSH margin: cavitation starts when the inlet pressure falls below the vapour pressure."},"logprobs":{"content":[{"token":"Check","logprob":-0.01},{"token":" the","logprob":-0.02},{"token":" suction","logprob":-0.05}]},"finish_reason":"stop"}],"usage":{"prompt_tokens":24,"completion_tokens":26,"total_tokens":50}}'
+completion='{"id":"chatcmpl-mock","object":"chat.completion","created":1700000000,"model":"mock-model","choices":[{"index":0,"message":{"role":"assistant","content":"Check the suction strainer and the NPSH margin: cavitation starts when the inlet pressure falls below the vapour pressure."},"logprobs":{"content":[{"token":"Check","logprob":-0.01,"bytes":[67,104,101,99,107],"top_logprobs":[]},{"token":" the","logprob":-0.02,"bytes":[32,116,104,101],"top_logprobs":[]},{"token":" suction","logprob":-0.05,"bytes":[32,115,117,99,116,105,111,110],"top_logprobs":[]}]},"finish_reason":"stop"}],"usage":{"prompt_tokens":24,"completion_tokens":26,"total_tokens":50}}'
 mkdir -p "$work/nginx"
 cat >"$work/nginx.conf" <<EOF
 worker_processes 1;
@@ -252,6 +252,15 @@ for workers, r in runs:
                  f"{r['p90_us']/1000:.1f} ms | {r['p99_us']/1000:.1f} ms | {r['non2xx'] + r['socket_errors']} | {cpu_ms(r):.2f} ms | "
                  f"{r['load_before']:.2f} |")
     result[f"litellm_{workers}"] = r
+failed = [w for w, r in runs if r["non2xx"] + r["socket_errors"] > 0.01 * max(1, r["requests"])]
+if tierflow and tierflow["non2xx"] + tierflow["socket_errors"] > 0.01 * max(1, tierflow["requests"]):
+    failed.append("tierflow")
+if failed:
+    # A gateway that answers errors is not being measured: say so instead of printing a ratio.
+    lines.append("")
+    lines.append(f"**No comparison from this run:** more than 1% of the requests failed ({', '.join(map(str, failed))}); "
+                 "see the logs in the benchmark's work directory.")
+    runs = []
 if tierflow and runs:
     best_workers, best = max(runs, key=lambda wr: rate(wr[1]))
     ratio = rate(tierflow) / rate(best)
