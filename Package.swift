@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "TierflowGateway", targets: ["TierflowGateway"]),
         .library(name: "TierflowMetrics", targets: ["TierflowMetrics"]),
         .library(name: "TierflowOps", targets: ["TierflowOps"]),
+        .library(name: "TierflowFaults", targets: ["TierflowFaults"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -139,6 +140,16 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The fault-injection suite: scenarios, load, the ledger checker, security checks (docs/faults.md).
+        .target(
+            name: "TierflowFaults",
+            dependencies: [
+                "TierflowCore", "TierflowPipeline", "TierflowAMQP", "TierflowPostgres", "TierflowHTTP", "TierflowServices",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
         // What every executable shares: options, logging, configuration loading.
         .target(
             name: "TierflowCommandSupport",
@@ -155,7 +166,7 @@ let package = Package(
             name: "tierflow",
             dependencies: [
                 "TierflowCore", "TierflowAMQP", "TierflowPostgres", "TierflowHTTP", "TierflowPipeline",
-                "TierflowServices", "TierflowCommandSupport", "TierflowGateway", "TierflowOps",
+                "TierflowServices", "TierflowCommandSupport", "TierflowGateway", "TierflowOps", "TierflowFaults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -183,7 +194,9 @@ let package = Package(
         .testTarget(name: "TierflowPostgresTests", dependencies: ["TierflowPostgres"], swiftSettings: strict),
         .testTarget(name: "TierflowHTTPTests", dependencies: ["TierflowHTTP"], swiftSettings: strict),
         .testTarget(name: "TierflowPipelineTests", dependencies: ["TierflowPipeline"], swiftSettings: strict),
-        .testTarget(name: "TierflowServicesTests", dependencies: ["TierflowServices", "TierflowGateway", "TierflowHTTP"], swiftSettings: strict),
+        .testTarget(
+            name: "TierflowServicesTests", dependencies: ["TierflowServices", "TierflowGateway", "TierflowHTTP", "TierflowFaults"],
+            swiftSettings: strict),
         .testTarget(
             name: "TierflowOpsTests",
             dependencies: [

@@ -6,8 +6,13 @@
 #   scripts/services.sh status    say what runs
 #   scripts/services.sh reset     stop and delete all local state
 #   scripts/services.sh env       print the connection variables the pipeline uses
+#   scripts/services.sh start-rabbitmq | stop-rabbitmq | start-postgres | stop-postgres
+#                                 one service only (the fault-injection suite restarts them one at a time)
 #
-# Safe to run twice: a running service is reused. Ports and passwords can be overridden by environment.
+# Safe to run twice: a running service is reused. Ports, passwords and the RabbitMQ node name can be
+# overridden by environment (TIERFLOW_STATE_DIR, TIERFLOW_AMQP_PORT, TIERFLOW_AMQP_DIST_PORT,
+# TIERFLOW_AMQP_MGMT_PORT, TIERFLOW_PG_PORT, TIERFLOW_RABBIT_NODE, TIERFLOW_*_PASSWORD), so a second
+# instance (scripts/faults.sh runs one under .local/faults) can run beside the shared one.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +21,7 @@ amqp_port="${TIERFLOW_AMQP_PORT:-5699}"
 amqp_dist_port="${TIERFLOW_AMQP_DIST_PORT:-25699}"
 amqp_mgmt_port="${TIERFLOW_AMQP_MGMT_PORT:-15699}"
 pg_port="${TIERFLOW_PG_PORT:-5499}"
-rabbit_node="tierflow@localhost"
+rabbit_node="${TIERFLOW_RABBIT_NODE:-tierflow@localhost}"
 amqp_admin_password="${TIERFLOW_AMQP_ADMIN_PASSWORD:-tierflow-admin-dev}"
 amqp_worker_password="${TIERFLOW_AMQP_WORKER_PASSWORD:-tierflow-worker-dev}"
 pg_owner_password="${TIERFLOW_PG_OWNER_PASSWORD:-tierflow-owner-dev}"
@@ -222,11 +227,27 @@ case "${1:-start}" in
     env)
         print_env
         ;;
+    start-rabbitmq)
+        install_packages
+        mkdir -p "$state"
+        start_rabbitmq
+        ;;
+    stop-rabbitmq)
+        stop_rabbitmq
+        ;;
+    start-postgres)
+        install_packages
+        mkdir -p "$state"
+        start_postgres
+        ;;
+    stop-postgres)
+        stop_postgres
+        ;;
     rabbitmqctl)
         shift
         rabbitmqctl "$@"
         ;;
     *)
-        die "usage: $0 start|stop|status|reset|env|rabbitmqctl ARGS"
+        die "usage: $0 start|stop|status|reset|env|start-rabbitmq|stop-rabbitmq|start-postgres|stop-postgres|rabbitmqctl ARGS"
         ;;
 esac

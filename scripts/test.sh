@@ -2,7 +2,9 @@
 # The whole test suite, on a fresh Debian machine or a developer's:
 #   installs and starts the project-local RabbitMQ and PostgreSQL (scripts/services.sh), migrates the
 #   database, builds every target (our targets treat warnings as errors) and runs every test, including
-#   the live suites against the real broker and database.
+#   the live suites against the real broker and database; then the shortened fault-injection suite
+#   (scripts/faults.sh --quick, on a broker and database of its own; docs/faults.md), which fails the run if
+#   any query is lost, duplicated or unexpected, or any of its checks fails.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -17,3 +19,4 @@ export TIERFLOW_BIN_DIR="$(swift build --show-bin-path)"
 # Deployment files (compose, Kubernetes, Prometheus) against their schemas; installs Prometheus for the ops tests.
 scripts/validate_ops.sh
 swift test --skip-build "$@"
+scripts/faults.sh --quick

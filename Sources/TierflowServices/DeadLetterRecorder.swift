@@ -26,7 +26,8 @@ public struct DeadLetterRecorder: StageHandler {
         } else {
             reason = "dead-lettered without a reason"
         }
-        let queryId = message.headers["x-tierflow-query-id"]
+        // Parked messages carry their query id; one the broker dead-lettered (delivery limit) is read for it.
+        let queryId = message.headers["x-tierflow-query-id"] ?? message.queryIdHint
         let headers = EnvelopeCodec().jsonText(message.headers.mapValues(TextSanitiser.clean))
         let record = DeadLetterRecord(
             messageId: messageId, queryId: queryId, queue: queue, reason: TextSanitiser.clean(reason), body: message.body,

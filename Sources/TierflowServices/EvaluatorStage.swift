@@ -7,6 +7,15 @@ import TierflowPostgres
 /// Scores each answer and either makes it the result or sends the query to the next tier.
 public struct EvaluatorStage: StageHandler {
     public let stage = "evaluator"
+    /// A query's final result is published only once it is committed, and only by the hop that committed it.
+    ///
+    /// A tier worker killed after publishing its answer but before its hop committed is redelivered the
+    /// query and, with a model that does not answer the same way twice, publishes a second, different
+    /// answer for the same attempt. Publishing while committing, the evaluator would then publish two
+    /// different final results for one query, of which `results` keeps only the first (found by the fault
+    /// suite's `kill-after-publish-changing-answers`). With the result's own hop as the primary write, the
+    /// second finds it taken and publishes nothing; a redelivered message still republishes.
+    public let publishesAfterCommit = true
     let scorer = ConfidenceScorer()
     let policy: EscalationPolicy
     let tiers: [TierConfig]
@@ -86,7 +95,8 @@ public struct EvaluatorStage: StageHandler {
             let hop = stamp.hop(
                 envelope.id, stage: "evaluator", tier: tierName, attempt: envelope.attempt, started: started,
                 decision: accepted ? "accept" : "finalise:\(endedBy)", score: assessment.confidence, detail: detail)
-            return StageOutcome(writes: [HopWrite(hop: hop), final.write], publications: final.publications)
+            // The result hop first: it is the one whose duplicate means "this query already has its result".
+            return StageOutcome(writes: [final.write, HopWrite(hop: hop)], publications: final.publications)
         }
     }
 }

@@ -85,7 +85,9 @@ public protocol StageHandler: Sendable {
     /// Whether outputs may be published only once the hop is committed and found new.
     ///
     /// Stages where duplicates enter the pipeline (ingest: repeated events, alarm floods) need this: a
-    /// duplicate must stop there rather than cost a model call downstream. Other stages publish while
+    /// duplicate must stop there rather than cost a model call downstream. So does the stage that publishes
+    /// final results (the evaluator): a duplicate input that differs (a model asked twice after a crash)
+    /// must not publish a second, different result. Other stages publish while
     /// their hop commits, which saves a commit's latency per hop; the input is still acknowledged only
     /// after both, so nothing is lost, and a rare duplicate (after a crash or reconnect) is dropped by the
     /// next stage's hop key.

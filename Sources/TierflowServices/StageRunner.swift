@@ -12,10 +12,11 @@ import TierflowPostgres
 /// publish the outputs, waiting for the broker's confirms → acknowledge the input only when both are done.
 ///
 /// A crash anywhere costs at most a repeated decision or a duplicate message, never a lost query or a
-/// duplicate row: the hop key makes replays no-ops. Stages that admit new work
+/// duplicate row: the hop key makes replays no-ops. Stages that admit new work or finalise a query
 /// (``StageHandler/publishesAfterCommit``) publish only after the commit, and only when the hop is new
 /// or the broker redelivered the message (its earlier holder may have died before publishing), so a
-/// repeated event or an alarm flood stops there; other stages publish while they commit. Unusable messages are parked on the
+/// repeated event or an alarm flood stops there, and a query's result is published only as committed;
+/// other stages publish while they commit. Unusable messages are parked on the
 /// dead-letter exchange with a reason. On graceful shutdown (SIGTERM) the runner cancels its
 /// subscription, finishes and acknowledges what it holds, and returns.
 public final class StageRunner: Service, Sendable {
@@ -176,29 +177,46 @@ public final class StageRunner: Service, Sendable {
         }
         if let rejection = outcome.rejection {
             try await park(message, rejection: rejection)
-            try await consumer.ack(delivery)
+            FaultInjection.reach(.afterPublish)
+            try await acknowledge(delivery, consumer: consumer)
             return .deadLettered
         }
         guard let first = outcome.writes.first else {
             try await publishAll(outcome.publications)
-            try await consumer.ack(delivery)
+            FaultInjection.reach(.afterPublish)
+            try await acknowledge(delivery, consumer: consumer)
             return .ok
         }
         let others = Array(outcome.writes.dropFirst())
         if handler.publishesAfterCommit {
             let primary = try await commit(first, alongside: others)
+            FaultInjection.reach(.afterCommit)
             if primary.hop == .duplicate && !message.redelivered {
                 logger.debug("duplicate message; its hop is already committed", metadata: ["amqp.message_id": "\(message.messageId ?? "-")"])
             } else {
                 try await publishAll(outcome.publications)
+                FaultInjection.reach(.afterPublish)
             }
         } else {
-            async let committed = commit(first, alongside: others)
+            async let committed = commitThenReach(first, alongside: others)
             try await publishAll(outcome.publications)
+            FaultInjection.reach(.afterPublish)
             _ = try await committed
         }
-        try await consumer.ack(delivery)
+        try await acknowledge(delivery, consumer: consumer)
         return .ok
+    }
+
+    private func acknowledge(_ delivery: AMQPDelivery, consumer: AMQPConsumer) async throws {
+        FaultInjection.reach(.beforeAck)
+        try await consumer.ack(delivery)
+    }
+
+    /// ``commit(_:alongside:)`` for the stages that publish while they commit: the crash point is the commit's end.
+    private func commitThenReach(_ first: HopWrite, alongside others: [HopWrite]) async throws -> HopWriteOutcome {
+        let outcome = try await commit(first, alongside: others)
+        FaultInjection.reach(.afterCommit)
+        return outcome
     }
 
     /// Commits every write (they share the writer's group commit) and returns the first one's outcome.

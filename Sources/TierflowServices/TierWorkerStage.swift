@@ -55,6 +55,7 @@ public struct TierWorkerStage: StageHandler {
             answered = attempt
         } else {
             answered = try await call(envelope)
+            FaultInjection.reach(.afterLLM)
         }
         envelope.history.append(answered)
 

@@ -17,9 +17,13 @@ public struct WorkerContext: Sendable {
 
     /// Connects to the broker (retrying while it is not up yet) and starts the hop-log writer.
     /// With `ops.metrics_port` set it first installs the Prometheus metrics backend, so every stage created
-    /// after it records its metrics.
+    /// after it records its metrics. Reads `TIERFLOW_FAULT_CRASH` (``FaultInjection``): a malformed value
+    /// stops the process.
     public static func connect(config: PipelineConfig, process: String, logger: Logger) async throws -> WorkerContext {
         StartupSignals.install()
+        if let trigger = try FaultInjection.arm() {
+            logger.warning("fault injection armed: SIGKILL at \(trigger.point), message \(trigger.count)")
+        }
         if config.ops.metricsPort != 0 { MetricsBootstrap.once() }
         let topology = PipelineTopology(config: config)
         let endpoint = try AMQPEndpoint(url: config.broker.url.value, heartbeatSeconds: config.broker.heartbeatSeconds)
@@ -44,7 +48,8 @@ public struct WorkerContext: Sendable {
             handler: handler, publisher: publisher, writer: writer, logger: logger)
     }
 
-    /// Runs `services` until SIGTERM or SIGINT, then drains them and closes the connections.
+    /// Runs `services` until SIGTERM or SIGINT, then drains them and closes the connections. A
+    /// ``WorkerHealthReporter`` runs beside them and logs when the database or broker goes away and comes back.
     ///
     /// With `ops.metrics_port` set, `/metrics`, `/health` and `/ready` are served too, until the drain is over.
     public func run(_ services: [any Service]) async throws {
@@ -53,9 +58,10 @@ public struct WorkerContext: Sendable {
             // First in the group, so it is shut down last: metrics stay readable while the stages drain.
             services.insert(opsServer(for: services), at: 0)
         }
+        let health = WorkerHealthReporter(writer: writer, publisher: publisher, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                services: (services + [health]).map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

@@ -16,12 +16,12 @@ public final class WorkerProcessGroup: Sendable {
     /// The configuration file every process reads.
     public let configPath: String
 
-    /// Writes `configYAML` to a fresh temporary directory; processes start from `binDirectory`.
-    public init(binDirectory: URL, configYAML: String) throws {
+    /// Writes `configYAML` to `directory` (default: a fresh temporary directory); processes start from `binDirectory`.
+    public init(binDirectory: URL, configYAML: String, directory: URL? = nil) throws {
         self.binDirectory = binDirectory
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tierflow-procs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        configPath = directory.appendingPathComponent("pipeline.yaml").path
+        self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("tierflow-procs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        configPath = self.directory.appendingPathComponent("pipeline.yaml").path
         try configYAML.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
@@ -30,14 +30,38 @@ public final class WorkerProcessGroup: Sendable {
         processes.withLock { $0[name] }.flatMap { $0.isRunning ? $0.processIdentifier : nil }
     }
 
+    /// How a process stands.
+    public enum Status: Sendable, Hashable {
+        case running
+        /// Exited with this status.
+        case exited(Int32)
+        /// Ended by this signal (9 for a crash by SIGKILL).
+        case signalled(Int32)
+    }
+
+    /// Every process started, by name, and how it stands.
+    public var statuses: [String: Status] {
+        processes.withLock { processes in
+            processes.mapValues { process in
+                if process.isRunning { return .running }
+                return process.terminationReason == .uncaughtSignal
+                    ? .signalled(process.terminationStatus) : .exited(process.terminationStatus)
+            }
+        }
+    }
+
     /// Names of the processes still running.
     public var running: [String] { processes.withLock { $0.filter { $0.value.isRunning }.map(\.key).sorted() } }
 
     /// Starts `tierflow-<executable>` (with `--tier` for workers); returns its name (`worker-edge`, `router`, …).
     /// With `metricsPort` it serves `/metrics`, `/health` and `/ready` there.
+    ///
+    /// The process inherits this one's environment with `environment` added; `TIERFLOW_FAULT_CRASH` is passed
+    /// only when `environment` sets it, so a restarted process is not armed again by accident.
     @discardableResult
     public func start(
-        _ executable: String, tier: String? = nil, replica: Int? = nil, logLevel: String = "notice", metricsPort: Int? = nil
+        _ executable: String, tier: String? = nil, replica: Int? = nil, logLevel: String = "notice", metricsPort: Int? = nil,
+        environment: [String: String] = [:]
     ) throws -> String {
         var name = tier.map { "\(executable)-\($0)" } ?? executable
         if let replica { name += "-\(replica)" }
@@ -45,6 +69,9 @@ public final class WorkerProcessGroup: Sendable {
         process.executableURL = binDirectory.appendingPathComponent("tierflow-\(executable)")
         process.arguments = ["--config", configPath, "--log-level", logLevel] + (tier.map { ["--tier", $0] } ?? [])
             + (metricsPort.map { ["--metrics-port", String($0)] } ?? [])
+        var inherited = ProcessInfo.processInfo.environment
+        inherited.removeValue(forKey: FaultInjection.variable)
+        process.environment = inherited.merging(environment) { $1 }
         let log = directory.appendingPathComponent("\(name).log")
         if !FileManager.default.fileExists(atPath: log.path) {
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)  // a restarted process appends

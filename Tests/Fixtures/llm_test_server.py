@@ -20,6 +20,7 @@ Each test uses its own script name, so tests can share one server.
                              included).
   GET /_requests/<name>      {"count": requests received, "max_in_flight": most answered at once,
                               "requests": [{"method", "path", "headers" (lower-cased names), "body"}]}.
+  GET /_count/<name>         {"count", "max_in_flight"} only (the fault-injection suite's long scripts).
 """
 
 import json
@@ -74,6 +75,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._script(segments[1], body)
             if len(segments) == 2 and segments[0] == "_requests":
                 return self._requests(segments[1])
+            if len(segments) == 2 and segments[0] == "_count":
+                return self._count(segments[1])
             if len(segments) >= 2 and segments[0] == "s":
                 return self._scripted(segments[1], body)
             return self._send(404, {"error": {"message": "no route for %s" % self.path}})
@@ -93,6 +96,12 @@ class Handler(BaseHTTPRequestHandler):
             snapshot = {"count": len(record["requests"]), "max_in_flight": record["max_in_flight"],
                         "requests": list(record["requests"])}
         return self._send(200, snapshot)
+
+    def _count(self, name):
+        with LOCK:
+            record = _record(name)
+            summary = {"count": len(record["requests"]), "max_in_flight": record["max_in_flight"]}
+        return self._send(200, summary)
 
     def _scripted(self, name, body):
         headers = {}

@@ -65,10 +65,10 @@ struct Layer0WriteBackTests {
         for question in questions { try await store.delete(key: try key(question)) }
         await connection.close()
 
-        #expect(simulatedStrict.writes.first?.hop.decision == "accept")
-        #expect(unsure.writes.first?.hop.decision == "escalate:gpu")
-        #expect(real.writes.first?.hop.decision == "accept")
-        #expect(simulatedDemo.writes.first?.hop.decision == "accept")
+        #expect(simulatedStrict.writes.first { $0.hop.stage == "evaluator" }?.hop.decision == "accept")
+        #expect(unsure.writes.first { $0.hop.stage == "evaluator" }?.hop.decision == "escalate:gpu")
+        #expect(real.writes.first { $0.hop.stage == "evaluator" }?.hop.decision == "accept")
+        #expect(simulatedDemo.writes.first { $0.hop.stage == "evaluator" }?.hop.decision == "accept")
         #expect(stored[0] == nil)  // simulated, not allowed
         #expect(stored[1] == nil)  // low confidence: escalated
         #expect(stored[2]?.kind == "cache")
