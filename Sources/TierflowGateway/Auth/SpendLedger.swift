@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TierflowCore
 
 /// Money spent per key per UTC day: what the database held at the last refresh plus what this gateway
 /// has seen since (results' `cost_usd`), until ``GatewayMaintenance`` writes it.
@@ -86,17 +87,9 @@ public final class SpendLedger: Sendable {
 
     /// `YYYY-MM-DD` of `date` in UTC (proleptic Gregorian calendar).
     public static func day(of date: Date) -> String {
-        // Howard Hinnant's civil_from_days.
-        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) + 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let dayOfEra = days - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int, _ width: Int) -> String {
+        let days = Int64((date.timeIntervalSince1970 / 86_400).rounded(.down))
+        let (year, month, day) = CivilCalendar.date(fromDays: days)
+        func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
