@@ -42,7 +42,11 @@ extension OpsLiveTests {
                 decoder.dateDecodingStrategy = .iso8601
                 snapshot = try? decoder.decode(StatusSnapshot.self, from: Data(json.output.utf8))
                 // The management API refreshes its figures every few seconds: wait for the settled state.
-                if let s = snapshot, s.queues.first(where: { $0.tier == "edge" })?.consumers == 2, s.queues.allSatisfy({ $0.ready == 0 }) { break }
+                if let s = snapshot, s.queues.first(where: { $0.tier == "edge" })?.consumers == 2,
+                    s.queues.first(where: { $0.tier == "gpu" })?.consumers == 1, s.queues.allSatisfy({ $0.ready == 0 })
+                {
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(500))
             }
             let screen = try Self.runStatus(configPath, ["--window", "5"])
