@@ -61,6 +61,9 @@ rabbit_env() {
     export RABBITMQ_ENABLED_PLUGINS_FILE="$state/rabbitmq/enabled_plugins"
     export RABBITMQ_PID_FILE="$state/rabbitmq/rabbit.pid"
     export ERL_CRASH_DUMP="$state/rabbitmq/log/erl_crash.dump"
+    # Erlang schedulers spin for a while before they sleep; on a small machine shared with the workers and
+    # PostgreSQL that spinning takes the cores they need (see BENCHMARKS.md). Sleep at once instead.
+    export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="${RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS:-+sbwt none +sbwtdcpu none +sbwtdio none}"
 }
 
 rabbitmqctl() { (rabbit_env; "$rabbit_bin/rabbitmqctl" -n "$rabbit_node" "$@"); }

@@ -64,7 +64,7 @@ public struct StatusCollector: Sendable {
             GROUP BY 1, 2 ORDER BY array_position(ARRAY['layer0', 'router', 'tier', 'evaluator'], stage), 2
             """, since)
         let spend = try await database.query(
-            "SELECT coalesce(sum(cost_usd), 0)::float8 AS spent FROM hops WHERE stage = 'tier' AND finished_at >= date_trunc('day', now())")
+            "SELECT coalesce(sum(cost_usd), 0)::float8 AS spent FROM tier_spend_daily WHERE day = (now() AT TIME ZONE 'UTC')::date")
         let dead = try await database.query(
             "SELECT count(*)::int8 AS n FROM dead_letters WHERE created_at >= now() - make_interval(secs => $1)", since)
 
