@@ -32,10 +32,15 @@ public final class StageRunner: Service, Sendable {
         public var batchQueue: String?
         /// The most batch messages held at once.
         public var batchPrefetch: Int
+        /// How long after the last live delivery batch messages still run one at a time.
+        public var batchLiveQuiet: Duration
+        /// Batch messages started per second while live traffic flows (0: unpaced).
+        public var batchRateWhileLive: Double
 
         public init(
             endpoint: AMQPEndpoint, queue: String, prefetch: Int, topology: AMQPTopology, deadLetterExchange: String,
-            batchQueue: String? = nil, batchPrefetch: Int = 8
+            batchQueue: String? = nil, batchPrefetch: Int = 8, batchLiveQuiet: Duration = .milliseconds(500),
+            batchRateWhileLive: Double = 0
         ) {
             self.endpoint = endpoint
             self.queue = queue
@@ -44,6 +49,8 @@ public final class StageRunner: Service, Sendable {
             self.deadLetterExchange = deadLetterExchange
             self.batchQueue = batchQueue
             self.batchPrefetch = batchPrefetch
+            self.batchLiveQuiet = batchLiveQuiet
+            self.batchRateWhileLive = batchRateWhileLive
         }
     }
 
@@ -53,7 +60,7 @@ public final class StageRunner: Service, Sendable {
     private let writer: HopLogWriter
     private let logger: Logger
     private let ready = ReadinessFlag()
-    private let lane = LaneGate()
+    private let lane: LaneGate
     private let metrics: StageMetrics
 
     public init(input: Input, handler: any StageHandler, publisher: AMQPPublisher, writer: HopLogWriter, logger: Logger) {
@@ -61,6 +68,7 @@ public final class StageRunner: Service, Sendable {
         self.handler = handler
         self.publisher = publisher
         self.writer = writer
+        lane = LaneGate(quietPeriod: input.batchLiveQuiet, ratePerSecondWhileLive: input.batchRateWhileLive)
         metrics = StageMetrics(stage: handler.stage, tier: handler.metricsTier)
         var logger = logger
         logger[metadataKey: "stage"] = "\(handler.stage)"
@@ -111,13 +119,17 @@ public final class StageRunner: Service, Sendable {
     }
 
     /// Batch-lane deliveries start only while no live delivery is in flight (the live queue is empty: with
-    /// its prefetch, anything waiting there would be in flight here); at most `batchPrefetch` run at once.
+    /// its prefetch, anything waiting there would be in flight here); one at a time and paced while live
+    /// traffic is flowing, up to `batchPrefetch` at once when it has been quiet (``LaneGate``).
     private func serveBatchLane(_ batch: AMQPConsumer) async {
         await withDiscardingTaskGroup { group in
             do {
                 for try await delivery in batch.deliveries {
-                    await lane.waitUntilLiveIdle()
-                    group.addTask { await self.process(delivery, consumer: batch) }
+                    await lane.acquireBatchTurn(limit: input.batchPrefetch)
+                    group.addTask {
+                        await self.process(delivery, consumer: batch)
+                        self.lane.batchFinished()
+                    }
                 }
             } catch {
                 logger.error("batch delivery stream failed", metadata: ["error": "\(error)"])

@@ -44,7 +44,8 @@ public struct WorkerContext: Sendable {
             input: .init(
                 endpoint: endpoint, queue: queue, prefetch: config.queues.prefetch, topology: topology.all,
                 deadLetterExchange: topology.deadLetterExchange, batchQueue: topology.batchLane(of: queue),
-                batchPrefetch: config.queues.batchPrefetch),
+                batchPrefetch: config.queues.batchPrefetch, batchLiveQuiet: .milliseconds(config.queues.batchLiveQuietMs),
+                batchRateWhileLive: Double(config.queues.batchRateWhileLive)),
             handler: handler, publisher: publisher, writer: writer, logger: logger)
     }
 

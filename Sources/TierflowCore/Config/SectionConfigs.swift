@@ -50,14 +50,24 @@ public struct QueueConfig: Sendable, Hashable {
     public var maxMessageBytes: Int
     /// Prefetch of each stage's batch-lane consumer: the most batch messages a worker holds at once.
     public var batchPrefetch: Int
+    /// For this long after a live delivery, a worker runs batch messages one at a time.
+    public var batchLiveQuietMs: Int
+    /// While live traffic flows, a worker starts at most this many batch messages per second (0: no pacing).
+    public var batchRateWhileLive: Int
 
     init(_ node: ConfigNode?) throws(ConfigError) {
         prefetch = 64
         deliveryLimit = 5
         maxMessageBytes = 1 << 20
         batchPrefetch = 8
+        batchLiveQuietMs = 500
+        batchRateWhileLive = 50
         guard let node else { return }
-        try node.keys(allowed: ["prefetch", "delivery_limit", "max_message_bytes", "batch_prefetch"])
+        try node.keys(allowed: [
+            "prefetch", "delivery_limit", "max_message_bytes", "batch_prefetch", "batch_live_quiet_ms", "batch_rate_while_live",
+        ])
+        batchRateWhileLive = try node.optional("batch_rate_while_live")?.int(in: 0...1_000_000) ?? batchRateWhileLive
+        batchLiveQuietMs = try node.optional("batch_live_quiet_ms")?.int(in: 0...600_000) ?? batchLiveQuietMs
         batchPrefetch = try node.optional("batch_prefetch")?.int(in: 1...1024) ?? batchPrefetch
         prefetch = try node.optional("prefetch")?.int(in: 1...65_535) ?? prefetch
         deliveryLimit = try node.optional("delivery_limit")?.int(in: 1...1000) ?? deliveryLimit

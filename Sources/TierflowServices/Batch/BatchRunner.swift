@@ -190,9 +190,13 @@ public final class BatchRunner: Service, Sendable {
                 }
                 room = min(room, allowed)
             }
+            let windowRoom = room
             room = min(room, pacer.allowance(at: clock.now))
             if room <= 0 {
-                try await Task.sleep(for: min(options.pollInterval, pacer.wait(at: clock.now)))
+                // A full window waits for results (the next poll), a rate cap until its next slot. Never zero:
+                // looping straight back would poll the database without pause and slow the live traffic.
+                let wait = windowRoom <= 0 ? options.pollInterval : min(options.pollInterval, pacer.wait(at: clock.now))
+                try await Task.sleep(for: max(.milliseconds(1), wait))
                 continue
             }
             let chunk = try readChunk(source, lines: min(options.chunkSize, room))
