@@ -12,26 +12,36 @@ struct HopBatch {
         let resultOwners = Self.firstOwners(units.indices.compactMap { i in units[i].result.map { ($0.queryId, i) } })
         let deadLetterOwners = Self.firstOwners(units.indices.compactMap { i in units[i].deadLetter.map { ($0.messageId, i) } })
 
-        let inserted = try session.transaction {
-            let hops = try Self.insert(
-                .hops, rows: hopOwners.map { BatchInsert.row(units[$0.index].hop) }, style: style, session: session
-            ).map { row in
-                HopRecord.Key(
-                    queryId: try row.string("query_id") ?? "", stage: try row.string("stage") ?? "",
-                    tier: try row.string("tier") ?? "", attempt: try row.int("attempt") ?? 0)
+        // One statement per table with rows, committed together in one round trip.
+        enum Table { case hops, queries, results, deadLetters }
+        let tables: [(table: Table, insert: BatchInsert, rows: [[PostgresValue]])] = [
+            (.hops, .hops, hopOwners.map { BatchInsert.row(units[$0.index].hop) }),
+            (.queries, .queries, queryOwners.map { BatchInsert.row(units[$0.index].query!) }),
+            (.results, .results, resultOwners.map { BatchInsert.row(units[$0.index].result!) }),
+            (.deadLetters, .deadLetters, deadLetterOwners.map { BatchInsert.row(units[$0.index].deadLetter!) }),
+        ].filter { !$0.rows.isEmpty }
+        let returned = try session.executeAtomically(tables.map { table in
+            let statement = table.insert.statement(rows: table.rows, style: style)
+            return PostgresStatementCall(sql: statement.sql, parameters: statement.parameters, prepare: statement.prepare)
+        })
+        var insertedHops = Set<HopRecord.Key>()
+        var insertedQueries = Set<String>()
+        var insertedResults = Set<String>()
+        var insertedDeadLetters = Set<String>()
+        for (table, rows) in zip(tables.map(\.table), returned) {
+            for row in rows {
+                switch table {
+                case .hops:
+                    insertedHops.insert(HopRecord.Key(
+                        queryId: try row.string("query_id") ?? "", stage: try row.string("stage") ?? "",
+                        tier: try row.string("tier") ?? "", attempt: try row.int("attempt") ?? 0))
+                case .queries: insertedQueries.insert(try row.string("id") ?? "")
+                case .results: insertedResults.insert(try row.string("query_id") ?? "")
+                case .deadLetters: insertedDeadLetters.insert(try row.string("message_id") ?? "")
+                }
             }
-            let queries = try Self.insert(
-                .queries, rows: queryOwners.map { BatchInsert.row(units[$0.index].query!) }, style: style, session: session
-            ).map { try $0.string("id") ?? "" }
-            let results = try Self.insert(
-                .results, rows: resultOwners.map { BatchInsert.row(units[$0.index].result!) }, style: style, session: session
-            ).map { try $0.string("query_id") ?? "" }
-            let deadLetters = try Self.insert(
-                .deadLetters, rows: deadLetterOwners.map { BatchInsert.row(units[$0.index].deadLetter!) }, style: style,
-                session: session
-            ).map { try $0.string("message_id") ?? "" }
-            return (Set(hops), Set(queries), Set(results), Set(deadLetters))
         }
+        let inserted = (insertedHops, insertedQueries, insertedResults, insertedDeadLetters)
 
         let hopWinners = Self.winners(hopOwners, inserted: inserted.0)
         let queryWinners = Self.winners(queryOwners, inserted: inserted.1)
@@ -57,13 +67,5 @@ struct HopBatch {
     /// Unit indices whose key the database reported as inserted.
     private static func winners<Key: Hashable>(_ owners: [(key: Key, index: Int)], inserted: Set<Key>) -> Set<Int> {
         Set(owners.lazy.filter { inserted.contains($0.key) }.map(\.index))
-    }
-
-    private static func insert(
-        _ table: BatchInsert, rows: [[PostgresValue]], style: BatchInsert.Style, session: PostgresSession
-    ) throws -> PostgresRows {
-        guard !rows.isEmpty else { return PostgresRows(columns: [], values: [], affectedRows: 0, commandTag: "") }
-        let statement = table.statement(rows: rows, style: style)
-        return try session.execute(statement.sql, statement.parameters, prepare: statement.prepare)
     }
 }

@@ -11,7 +11,7 @@ final class PostgresSession {
     let configuration: PostgresConfiguration
     let logger: Logger
     private let onConnectionChange: @Sendable (Bool) -> Void
-    private var connection: OpaquePointer?
+    private(set) var connection: OpaquePointer?
     private var isConnected = false
     private var isClosed = false
     /// Inside `transaction`: a lost connection must fail the transaction, never be replaced mid-way.
@@ -233,7 +233,7 @@ final class PostgresSession {
         return String(cString: escaped)
     }
 
-    private func preparedName(for sql: String, types: [UInt32], connection: OpaquePointer) throws -> String? {
+    func preparedName(for sql: String, types: [UInt32], connection: OpaquePointer) throws -> String? {
         let key = PreparedKey(sql: sql, types: types)
         if let name = preparedStatements[key] { return name }
         guard preparedStatements.count < configuration.preparedStatementCacheSize else { return nil }
@@ -248,7 +248,7 @@ final class PostgresSession {
 
     // MARK: Results and errors
 
-    private func rows(from result: OpaquePointer?, sql: String) throws -> PostgresRows {
+    func rows(from result: OpaquePointer?, sql: String) throws -> PostgresRows {
         let status = result.map { PQresultStatus($0) } ?? PGRES_FATAL_ERROR
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY,
               let result

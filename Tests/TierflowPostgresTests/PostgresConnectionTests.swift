@@ -183,4 +183,51 @@ struct PostgresSessionTransactionTests {
         #expect(try count.first?.int("n") == 0)
         await connection.close()
     }
+
+    @Test("statements sent as one pipeline commit together, return their rows, and roll back together on a failure")
+    func pipelinedStatementsAreAtomic() async throws {
+        try await LiveDatabase.migrateSharedDatabase()
+        let prefix = "test-pipeline-\(LiveDatabase.uniqueSuffix())-"
+        let connection = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+        let insert = "INSERT INTO queries (id, source, received_at, payload) VALUES ($1, 'chat', now(), $2::jsonb) RETURNING id"
+        func count() async throws -> Int {
+            let rows = try await connection.query("SELECT count(*) AS n FROM queries WHERE id LIKE $1", [.string(prefix + "%")])
+            return try rows.first?.int("n") ?? -1
+        }
+
+        let returned = try await connection.withSession { session in
+            try session.executeAtomically([
+                PostgresStatementCall(sql: insert, parameters: [.string(prefix + "a"), .string("{}")]),
+                PostgresStatementCall(sql: insert, parameters: [.string(prefix + "b"), .string("{}")], prepare: false),
+            ]).map { try $0.first?.string("id") }
+        }
+        #expect(returned == [prefix + "a", prefix + "b"])
+        #expect(try await count() == 2)
+
+        // The second statement fails (invalid JSON): the first one's row must not stay.
+        let error = await #expect(throws: PostgresError.self) {
+            try await connection.withSession { session in
+                _ = try session.executeAtomically([
+                    PostgresStatementCall(sql: insert, parameters: [.string(prefix + "c"), .string("{}")]),
+                    PostgresStatementCall(sql: insert, parameters: [.string(prefix + "d"), .string("{not json")]),
+                    PostgresStatementCall(sql: insert, parameters: [.string(prefix + "e"), .string("{}")]),
+                ])
+            }
+        }
+        #expect(error?.code == .serverError)
+        #expect(error?.sqlState == "22P02")
+        #expect(try await count() == 2)
+
+        // The connection is usable afterwards, in and out of pipeline mode.
+        let after = try await connection.withSession { session in
+            try session.executeAtomically([
+                PostgresStatementCall(sql: insert, parameters: [.string(prefix + "f"), .string("{}")]),
+                PostgresStatementCall(sql: "SELECT count(*) AS n FROM queries WHERE id LIKE $1", parameters: [.string(prefix + "%")]),
+            ])
+        }
+        #expect(try after[1].first?.int("n") == 3, "a later statement sees the earlier one of the same pipeline")
+        #expect(try await count() == 3)
+        await connection.close()
+        try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
+    }
 }
