@@ -40,7 +40,7 @@ public final class StageRunner: Service, Sendable {
         public init(
             endpoint: AMQPEndpoint, queue: String, prefetch: Int, topology: AMQPTopology, deadLetterExchange: String,
             batchQueue: String? = nil, batchPrefetch: Int = 8, batchLiveQuiet: Duration = .milliseconds(500),
-            batchRateWhileLive: Double = 0
+            batchRateWhileLive: Double = 50
         ) {
             self.endpoint = endpoint
             self.queue = queue
