@@ -131,7 +131,8 @@ let package = Package(
         .target(
             name: "TierflowGateway",
             dependencies: [
-                "TierflowCore", "TierflowPipeline", "TierflowAMQP", "TierflowPostgres", "TierflowServices",
+                "TierflowCore", "TierflowPipeline", "TierflowAMQP", "TierflowPostgres", "TierflowServices", "TierflowMetrics",
+                "TierflowOps",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,6 +3,8 @@ import Logging
 import ServiceLifecycle
 import TierflowAMQP
 import TierflowCore
+import TierflowMetrics
+import TierflowOps
 import TierflowPipeline
 import TierflowPostgres
 import TierflowServices
@@ -24,6 +26,8 @@ public struct Gateway: Sendable {
     public let store: PostgresGatewayStore
     /// The shared rate limiter (nil with `gateway.rate_limit.shared: false`: one bucket per process).
     public let sharedLimiter: SharedRateLimiter?
+    /// Request metrics, with `ops.metrics_port` set.
+    public let metrics: GatewayMetrics?
     let publisher: AMQPPublisher
     let connection: PostgresConnection
     let logger: Logger
@@ -31,6 +35,8 @@ public struct Gateway: Sendable {
     /// Connects to the broker and the database and loads the keys (retrying for up to a minute while
     /// either is not up yet).
     public static func connect(config: PipelineConfig, scorer: any TierScorer, logger: Logger) async throws -> Gateway {
+        // Before any metric object exists: those created earlier would stay no-ops.
+        let metrics: GatewayMetrics? = config.ops.metricsPort != 0 ? { MetricsBootstrap.once(); return GatewayMetrics() }() : nil
         let topology = PipelineTopology(config: config)
         let endpoint = try AMQPEndpoint(url: config.broker.url.value, heartbeatSeconds: config.broker.heartbeatSeconds)
             .named("tierflow-gateway-\(ProcessInfo.processInfo.processIdentifier)")
@@ -68,16 +74,33 @@ public struct Gateway: Sendable {
         ])
         return Gateway(
             config: config, handlers: handlers, dispatcher: dispatcher, maintenance: maintenance, keys: keys, ledger: ledger,
-            store: store, sharedLimiter: sharedLimiter, publisher: publisher, connection: connection, logger: logger)
+            store: store, sharedLimiter: sharedLimiter, metrics: metrics, publisher: publisher, connection: connection,
+            logger: logger)
     }
 
-    /// The services to run, in start order (shutdown runs in reverse: the HTTP server first).
+    /// The services to run, in start order (shutdown runs in reverse: the HTTP server first). With
+    /// `ops.metrics_port` set, the ops server (`/metrics`, `/health`, `/ready`) comes first, so it stops last.
     public func services(port: Int? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         let application = GatewayServer.application(
-            handlers: handlers, host: config.gateway.host, port: port ?? config.gateway.port, logger: logger,
+            handlers: handlers, host: config.gateway.host, port: port ?? config.gateway.port, metrics: metrics, logger: logger,
             onRunning: onRunning)
-        guard let sharedLimiter else { return [dispatcher, maintenance, application] }
-        return [dispatcher, maintenance, sharedLimiter, application]
+        var services: [any Service] = [dispatcher, maintenance]
+        if let sharedLimiter { services.append(sharedLimiter) }
+        services.append(application)
+        if config.ops.metricsPort != 0 { services.insert(opsServer(), at: 0) }
+        return services
+    }
+
+    /// Ready while connected to the broker (publisher and reply queue) and the last database round succeeded.
+    public var isReady: Bool {
+        publisher.isConnected && dispatcher.replies.isConnected && maintenance.isDatabaseReachable
+    }
+
+    private func opsServer() -> OpsServer {
+        let gateway = self
+        return OpsServer(
+            host: config.ops.metricsHost, port: config.ops.metricsPort, registry: MetricsBootstrap.once(), logger: logger
+        ) { gateway.isReady }
     }
 
     /// Closes the publisher and the database connection (after the services stopped).

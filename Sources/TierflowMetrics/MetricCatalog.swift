@@ -40,11 +40,20 @@ public enum MetricCatalog {
     /// Spend per tier in USD (`tier`).
     public static let cost = "tierflow_cost_usd_total"
 
+    /// Gateway HTTP requests (`endpoint`, `status`: the HTTP status code).
+    public static let gatewayRequests = "tierflow_gateway_requests_total"
+    /// Gateway request duration until the response head is ready; for `stream: true` that is the first
+    /// chunk, not the end of the stream (`endpoint`).
+    public static let gatewayDuration = "tierflow_gateway_request_duration_seconds"
+    /// Gateway requests being served now.
+    public static let gatewayInFlight = "tierflow_gateway_inflight_requests"
+
     /// Buckets of the duration histograms, by metric name (seconds).
     public static let durationBuckets: [String: [Duration]] = [
         hopDuration: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000].map { .milliseconds($0) },
         backendDuration: [10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000].map { .milliseconds($0) },
         queryLatency: [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000].map { .milliseconds($0) },
+        gatewayDuration: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000].map { .milliseconds($0) },
     ]
 
     /// Buckets of the value histograms, by metric name.

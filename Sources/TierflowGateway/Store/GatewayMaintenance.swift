@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Keeps the in-memory keys and spend in step with the database: every `interval` it writes the spend
 /// seen since the last time, then re-reads the keys and today's totals (so revocations and other
@@ -13,6 +14,14 @@ public struct GatewayMaintenance: Service {
     let interval: Duration
     let idempotency: (any IdempotencyStore)?
     let logger: Logger
+    private let lastRound = LastRound()
+
+    private final class LastRound: Sendable {
+        let succeeded = Mutex(true)
+    }
+
+    /// Whether the last round reached the database (true until a round fails).
+    public var isDatabaseReachable: Bool { lastRound.succeeded.withLock { $0 } }
 
     public init(
         store: any GatewayStore, keys: APIKeyRegistry, ledger: SpendLedger, interval: Duration,
@@ -28,6 +37,16 @@ public struct GatewayMaintenance: Service {
 
     /// One round: write pending spend, reload keys and today's spend. Throws when the database fails.
     public func refresh(now: Date = Date()) async throws {
+        do {
+            try await refreshOnce(now: now)
+            lastRound.succeeded.withLock { $0 = true }
+        } catch {
+            lastRound.succeeded.withLock { $0 = false }
+            throw error
+        }
+    }
+
+    private func refreshOnce(now: Date) async throws {
         let deltas = ledger.takePending()
         do {
             try await store.addSpend(deltas)
