@@ -4,7 +4,8 @@
 #   - docker/compose.yaml against the compose-spec JSON schema (vendored in check-jsonschema);
 #   - k8s/*.yaml core resources with kubernetes-validate --strict (Kubernetes' own schemas); KEDA's CRDs have
 #     no schema there, so they are checked against k8s/schemas/keda.schema.json (a hand-written subset);
-#   - cross-checks (scripts/check_ops_manifests.py): queues, PDBs, grace periods, ConfigMap, dashboard metrics.
+#   - cross-checks (scripts/check_ops_manifests.py): queues, PDBs, probes, grace periods, the gateway and its
+#     Service, ConfigMap, Prometheus targets, dashboard metrics.
 # Each validator is also run once on a deliberately broken copy, which must fail.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +29,8 @@ sed 's/^    stop_grace_period: 150s/    stop_grace_periods: 150s/' docker/compos
 ! "$bin/check-jsonschema" --builtin-schema vendor.compose-spec "$scratch/compose.yaml" >/dev/null 2>&1 \
     || fail "the compose-spec schema accepted an unknown key"
 
-core=(k8s/namespace.yaml k8s/config.yaml k8s/secrets.example.yaml k8s/migrate-job.yaml k8s/workers.yaml k8s/pdb.yaml)
+core=(k8s/namespace.yaml k8s/config.yaml k8s/secrets.example.yaml k8s/migrate-job.yaml k8s/workers.yaml k8s/gateway.yaml
+      k8s/pdb.yaml)
 "$bin/kubernetes-validate" --strict --quiet "${core[@]}" || fail "kubernetes-validate"
 passed=$((passed + 1))
 sed 's/terminationGracePeriodSeconds:/terminationGracePeriod:/' k8s/workers.yaml >"$scratch/workers.yaml"
