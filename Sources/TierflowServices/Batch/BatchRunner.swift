@@ -115,13 +115,14 @@ public final class BatchRunner: Service, Sendable {
         default:
             break
         }
+        let file = BatchFileWorker()
         if status.totalLines == nil {
-            var total = try BatchFileReader.countLines(path: options.start.file)
+            var total = try await file.countLines(path: options.start.file)
             if options.format == .csv { total = max(0, total - 1) }
             try await store.setTotalLines(id, total)
             status.totalLines = total
         }
-        let source = try BatchSource(
+        try await file.open(
             path: options.start.file, format: options.format, mapping: options.start.mapping, offset: status.nextOffset,
             line: status.nextLine)
         let topology = PipelineTopology(config: config)
@@ -199,7 +200,9 @@ public final class BatchRunner: Service, Sendable {
                 try await Task.sleep(for: max(.milliseconds(1), wait))
                 continue
             }
-            let chunk = try readChunk(source, lines: min(options.chunkSize, room))
+            let chunk = try await file.read(lines: min(options.chunkSize, room)) { [logger] error in
+                logger.warning("skipping line", metadata: ["batch.line": "\(error)"])
+            }
             guard let last = chunk.last else {
                 endOfFile = true
                 continue
@@ -232,15 +235,6 @@ public final class BatchRunner: Service, Sendable {
             status = try await store.commit(
                 id, lines: rows, queryLines: queryLines, nextOffset: last.endOffset, nextLine: last.nextLine)
         }
-    }
-
-    private func readChunk(_ source: BatchSource, lines: Int) throws -> [BatchItem] {
-        var items: [BatchItem] = []
-        while items.count < lines, let item = try source.next() {
-            if case .failure(let error) = item.record { logger.warning("skipping line", metadata: ["batch.line": "\(error)"]) }
-            items.append(item)
-        }
-        return items
     }
 
     private func publish(_ envelopes: [QueryEnvelope], topology: PipelineTopology, codec: EnvelopeCodec) async throws {
