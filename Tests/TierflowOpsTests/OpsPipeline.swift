@@ -208,25 +208,18 @@ enum FreePort {
 enum HTTPGet {
     /// Status code and body of `url`; status 0 when nothing answered.
     static func fetch(_ url: String) -> (status: Int, body: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-m", "5", "-w", "\n%{http_code}", url]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return (0, "") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard let newline = text.lastIndex(of: "\n") else { return (0, text) }
-        return (Int(text[text.index(after: newline)...]) ?? 0, String(text[..<newline]))
+        curl(["-m", "5", url])
     }
 
     /// Status code and body of a POST of `json` to `url`; status 0 when nothing answered.
     static func post(_ url: String, json: String) -> (status: Int, body: String) {
+        curl(["-m", "30", "-H", "Content-Type: application/json", "--data-binary", json, url])
+    }
+
+    private static func curl(_ arguments: [String]) -> (status: Int, body: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-m", "30", "-w", "\n%{http_code}", "-H", "Content-Type: application/json", "--data-binary", json, url]
+        process.arguments = ["-s", "-w", "\n%{http_code}"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
