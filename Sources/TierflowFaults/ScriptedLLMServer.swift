@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 import TierflowHTTP
 
 /// A misbehaving LLM API on 127.0.0.1: `Tests/Fixtures/llm_test_server.py` (stdlib Python), scripted per
@@ -53,15 +52,12 @@ public final class ScriptedLLMServer: Sendable {
         var then: Response?
     }
 
-    public let port: Int
+    public var port: Int { server.port }
     private let client: HTTPClient
-    private let process: Mutex<Process?>
-    private let stdin: Pipe
+    private let server: LocalServerProcess
 
-    private init(port: Int, process: sending Process, stdin: Pipe, logger: Logger) {
-        self.port = port
-        self.process = Mutex(process)
-        self.stdin = stdin
+    private init(server: LocalServerProcess, logger: Logger) {
+        self.server = server
         client = HTTPClient(logger: logger)
     }
 
@@ -84,40 +80,17 @@ public final class ScriptedLLMServer: Sendable {
 
     /// Starts `python3 -u SCRIPT` and waits for the port it prints.
     public static func start(script: String, logger: Logger) async throws -> ScriptedLLMServer {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", script]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let reader = stdout.fileHandleForReading
-        let firstLine: String = await withCheckedContinuation { continuation in
-            Thread {
-                var line = Data()
-                while true {
-                    let byte = reader.readData(ofLength: 1)
-                    if byte.isEmpty || byte.first == UInt8(ascii: "\n") { break }
-                    line.append(byte)
-                }
-                continuation.resume(returning: String(decoding: line, as: UTF8.self))
-            }.start()
+        do {
+            return ScriptedLLMServer(server: try await LocalServerProcess.start(script: script, discardingStandardError: true), logger: logger)
+        } catch let error as LocalServerProcess.StartError {
+            throw FaultSuiteError(error.description)
         }
-        guard let port = Int(firstLine), port > 0 else {
-            process.terminate()
-            throw FaultSuiteError("\(script) did not print a port (got \"\(firstLine)\")")
-        }
-        return ScriptedLLMServer(port: port, process: process, stdin: stdin, logger: logger)
     }
 
     /// Stops the server: closing its standard input ends it, SIGTERM in case it does not. Its exit is not
     /// awaited (Foundation learns of it through a descriptor that a server restarted meanwhile may hold).
     public func stop() async {
         await client.shutdown()
-        guard let process = process.withLock({ $0.take() }) else { return }
-        try? stdin.fileHandleForWriting.close()
-        try? await Task.sleep(for: .milliseconds(200))
-        kill(process.processIdentifier, SIGTERM)
+        await server.stop(waitingForExit: false)
     }
 }

@@ -1,16 +1,11 @@
 import Foundation
 import Logging
-import Synchronization
 import Testing
 import TierflowHTTP
 
 /// Runs `Tests/Fixtures/llm_test_server.py` (scripted LLM API responses, see its header) on 127.0.0.1,
 /// with an ``HTTPClient`` for the tests to use. Each test scripts its own name, so tests share a server.
 final class LLMTestServer: Sendable {
-    struct StartError: Error, CustomStringConvertible {
-        var description: String
-    }
-
     /// One response of a script.
     struct Response: Encodable, Sendable {
         var status: Int = 200
@@ -61,20 +56,17 @@ final class LLMTestServer: Sendable {
     /// The server of the current suite (set by the ``LLMTestServerScope`` trait).
     @TaskLocal static var current: LLMTestServer?
 
-    let port: Int
+    var port: Int { server.port }
     /// A client for the tests' backends and for scripting.
     let client: HTTPClient
-    private let process: Mutex<Process?>
-    private let stdin: Pipe
+    private let server: LocalServerProcess
 
     static let scriptPath: String = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/llm_test_server.py").path
 
-    private init(port: Int, process: sending Process, stdin: Pipe) {
-        self.port = port
-        self.process = Mutex(process)
-        self.stdin = stdin
+    private init(server: LocalServerProcess) {
+        self.server = server
         client = HTTPClient(logger: Logger(label: "tierflow.backends.tests"))
     }
 
@@ -97,45 +89,13 @@ final class LLMTestServer: Sendable {
 
     /// Starts a server and waits until it has printed its port.
     static func start() async throws -> LLMTestServer {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", scriptPath]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        let reader = stdout.fileHandleForReading
-        // Reading blocks, so it happens on its own thread rather than on the cooperative pool.
-        let firstLine: String = await withCheckedContinuation { continuation in
-            Thread {
-                var line = Data()
-                while true {
-                    let byte = reader.readData(ofLength: 1)
-                    if byte.isEmpty || byte.first == UInt8(ascii: "\n") { break }
-                    line.append(byte)
-                }
-                continuation.resume(returning: String(decoding: line, as: UTF8.self))
-            }.start()
-        }
-        guard let port = Int(firstLine), port > 0 else {
-            process.terminate()
-            throw StartError(description: "llm_test_server.py did not print a port (got \"\(firstLine)\")")
-        }
-        return LLMTestServer(port: port, process: process, stdin: stdin)
+        LLMTestServer(server: try await LocalServerProcess.start(script: scriptPath))
     }
 
     /// Shuts the client down, terminates the server and waits for it to exit.
     func stop() async {
         await client.shutdown()
-        guard let process = process.withLock({ $0.take() }) else { return }
-        try? stdin.fileHandleForWriting.close()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread {
-                if process.isRunning { process.terminate() }
-                process.waitUntilExit()
-                continuation.resume()
-            }.start()
-        }
+        await server.stop()
     }
 }
 
