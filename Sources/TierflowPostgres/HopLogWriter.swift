@@ -5,7 +5,8 @@ import Synchronization
 ///
 /// Group commit: callers queue units; a writer thread drains everything queued so far (up to `maxBatchSize`
 /// units) into ONE transaction with one multi-row `INSERT ... ON CONFLICT DO NOTHING` per table, then resumes
-/// all those callers together. Replaying a unit inserts nothing and reports `.duplicate`. With more than one
+/// all those callers together. The units of one call (``write(_:)-([HopWrite])``, e.g. a final hop and the
+/// result it produces) always share a transaction: a reader never sees one without the other. Replaying a unit inserts nothing and reports `.duplicate`. With more than one
 /// connection, units that arrive while one transaction waits for its commit (fsync) start the next one on
 /// another connection instead of waiting behind it.
 ///
@@ -31,11 +32,13 @@ public final class HopLogWriter: Sendable {
         public var retries = 0
     }
 
-    typealias Waiter = CheckedContinuation<HopWriteOutcome, any Error>
+    typealias Waiter = CheckedContinuation<[HopWriteOutcome], any Error>
+    /// One call's units, committed together.
+    typealias Pending = (id: UInt64, units: [HopWrite])
     typealias Lookup = (key: HopRecord.Key, continuation: CheckedContinuation<StoredHop?, any Error>)
 
     private struct State {
-        var queue: [(id: UInt64, unit: HopWrite)] = []
+        var queue: [Pending] = []
         var waiting: [UInt64: Waiter] = [:]
         var lookups: [Lookup] = []
         var nextID: UInt64 = 0
@@ -83,13 +86,19 @@ public final class HopLogWriter: Sendable {
 
     /// Commits `unit` (in a group with whatever else is queued) and reports what was inserted.
     public func write(_ unit: HopWrite) async throws -> HopWriteOutcome {
+        try await write([unit])[0]
+    }
+
+    /// Commits `units` in one transaction (with whatever else is queued) and reports, per unit, what was inserted.
+    public func write(_ units: [HopWrite]) async throws -> [HopWriteOutcome] {
+        guard !units.isEmpty else { return [] }
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: Waiter) in
-                enqueue(id: id, unit: unit, continuation: continuation)
+                enqueue(id: id, units: units, continuation: continuation)
             }
         } onCancel: {
             let waiter = state.withLock { $0.waiting.removeValue(forKey: id) }
@@ -131,13 +140,13 @@ public final class HopLogWriter: Sendable {
 
     private static let closedError = PostgresError(code: .connectionClosed, message: "hop log writer is closed")
 
-    private func enqueue(id: UInt64, unit: HopWrite, continuation: Waiter) {
+    private func enqueue(id: UInt64, units: [HopWrite], continuation: Waiter) {
         enum Action { case none, schedule(Int), cancelled, closed }
         let action = state.withLock { state -> Action in
             if Task.isCancelled { return .cancelled }
             if state.isClosing { return .closed }
             state.waiting[id] = continuation
-            state.queue.append((id, unit))
+            state.queue.append((id, units))
             // A drainer already running picks this up after its commit; an idle one starts at once.
             guard let drainer = state.idle.popLast() else { return .none }
             return .schedule(drainer)
@@ -159,14 +168,20 @@ public final class HopLogWriter: Sendable {
     /// Runs on writer thread `thread` until nothing is queued.
     private func drain(_ session: PostgresSession, thread: Int) {
         while true {
-            let work = state.withLock { state -> (batch: [(id: UInt64, unit: HopWrite)], lookups: [Lookup])? in
+            let work = state.withLock { state -> (batch: [Pending], lookups: [Lookup])? in
                 let lookups = state.lookups
                 state.lookups.removeAll()
-                var batch: [(id: UInt64, unit: HopWrite)] = []
+                var batch: [Pending] = []
+                var units = 0
                 var taken = 0
-                for entry in state.queue where batch.count < maxBatchSize {
+                // Whole calls only; the first one even if it alone is larger than `maxBatchSize`.
+                for entry in state.queue {
+                    guard units == 0 || units + entry.units.count <= maxBatchSize else { break }
                     taken += 1
-                    if state.waiting[entry.id] != nil { batch.append(entry) }
+                    if state.waiting[entry.id] != nil {
+                        batch.append(entry)
+                        units += entry.units.count
+                    }
                 }
                 state.queue.removeFirst(taken)
                 if batch.isEmpty && lookups.isEmpty {
@@ -188,25 +203,30 @@ public final class HopLogWriter: Sendable {
 
     /// Commits `batch`, retrying retryable failures until it lands, every waiter has cancelled, or the writer
     /// closes. A non-retryable failure of a multi-unit batch is retried unit by unit to isolate the bad unit.
-    private func commit(_ initial: [(id: UInt64, unit: HopWrite)], _ session: PostgresSession, thread: Int) {
+    private func commit(_ initial: [Pending], _ session: PostgresSession, thread: Int) {
         var batch = initial
         var attempt = 0
         while true {
             batch = state.withLock { state in batch.filter { state.waiting[$0.id] != nil } }
             guard !batch.isEmpty else { return }
             do {
-                let outcomes = try HopBatch(units: batch.map(\.unit)).commit(on: session, style: style)
+                let outcomes = try HopBatch(units: batch.flatMap(\.units)).commit(on: session, style: style)
                 health.set(true)
                 let waiters = state.withLock { state in
                     state.statistics.committedBatches += 1
-                    state.statistics.committedUnits += batch.count
-                    state.statistics.largestBatch = max(state.statistics.largestBatch, batch.count)
+                    let units = batch.reduce(0) { $0 + $1.units.count }
+                    state.statistics.committedUnits += units
+                    state.statistics.largestBatch = max(state.statistics.largestBatch, units)
                     return batch.map { state.waiting.removeValue(forKey: $0.id) }
                 }
                 if attempt > 0 {
                     logger.info("hop log writes recovered", metadata: ["db.batch_size": "\(batch.count)"])
                 }
-                for (waiter, outcome) in zip(waiters, outcomes) { waiter?.resume(returning: outcome) }
+                var next = 0
+                for (waiter, entry) in zip(waiters, batch) {
+                    waiter?.resume(returning: Array(outcomes[next..<next + entry.units.count]))
+                    next += entry.units.count
+                }
                 return
             } catch let error as PostgresError where error.isRetryable {
                 health.set(false)
@@ -230,7 +250,7 @@ public final class HopLogWriter: Sendable {
             } catch {
                 guard batch.count > 1 else {
                     logger.error("hop log write rejected", metadata: [
-                        "db.error": "\(error)", "query.id": "\(batch[0].unit.hop.queryId)",
+                        "db.error": "\(error)", "query.id": "\(batch[0].units[0].hop.queryId)",
                     ])
                     fail(batch, with: error)
                     return
@@ -255,7 +275,7 @@ public final class HopLogWriter: Sendable {
         }
     }
 
-    private func fail(_ batch: [(id: UInt64, unit: HopWrite)], with error: any Error) {
+    private func fail(_ batch: [Pending], with error: any Error) {
         let waiters = state.withLock { state in batch.compactMap { state.waiting.removeValue(forKey: $0.id) } }
         for waiter in waiters { waiter.resume(throwing: error) }
     }

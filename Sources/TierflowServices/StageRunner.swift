@@ -231,20 +231,10 @@ public final class StageRunner: Service, Sendable {
         return outcome
     }
 
-    /// Commits every write (they share the writer's group commit) and returns the first one's outcome.
+    /// Commits every write in one transaction (a final hop and its result are never seen apart) and returns
+    /// the first one's outcome.
     private func commit(_ first: HopWrite, alongside others: [HopWrite]) async throws -> HopWriteOutcome {
-        if others.isEmpty { return try await writer.write(first) }
-        return try await withThrowingTaskGroup(of: (Int, HopWriteOutcome).self) { group in
-            group.addTask { (0, try await self.writer.write(first)) }
-            for (index, write) in others.enumerated() {
-                group.addTask { (index + 1, try await self.writer.write(write)) }
-            }
-            var primary: HopWriteOutcome?
-            for try await (index, outcome) in group where index == 0 {
-                primary = outcome
-            }
-            return primary!
-        }
+        try await writer.write([first] + others)[0]
     }
 
     private func publishAll(_ publications: [Publication]) async throws {

@@ -117,6 +117,46 @@ struct HopLogWriterTests {
         try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
     }
 
+    @Test("the units of one call commit in one transaction, or fail together")
+    func unitsOfOneCallShareATransaction() async throws {
+        try await LiveDatabase.migrateSharedDatabase()
+        let prefix = "test-group-\(LiveDatabase.uniqueSuffix())-"
+        let writer = makeWriter()
+        // 200 calls of three units each (a final hop, its result hop and the result row), all at once, so
+        // group commits of several calls and both writer connections are in play; call 37 has a bad unit.
+        let calls = (0..<200).map { index in
+            [
+                HopFixtures.unit(prefix: prefix, index: index, stage: "evaluator"),
+                HopFixtures.unit(prefix: prefix, index: index, stage: "result", result: true),
+                HopFixtures.unit(prefix: prefix, index: index, stage: "tier"),
+            ]
+        }
+        var broken = calls
+        broken[37][2].hop.detail = "{not json"
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for (index, units) in broken.enumerated() {
+                group.addTask { (index, (try? await writer.write(units)) != nil) }
+            }
+            var succeeded: [Int: Bool] = [:]
+            for await (index, ok) in group { succeeded[index] = ok }
+            return succeeded
+        }
+        #expect(outcomes.filter { !$0.value }.map(\.key) == [37])
+
+        let reader = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+        let rows = try await reader.query(
+            """
+            SELECT query_id, count(*)::int AS n, count(DISTINCT xmin::text)::int AS transactions
+            FROM hops WHERE query_id LIKE $1 GROUP BY query_id
+            """, [.string(prefix + "%")])
+        #expect(rows.count == 199, "every call but the broken one landed; none of the broken one's units did")
+        #expect(try rows.allSatisfy { try $0.int("n") == 3 && $0.int("transactions") == 1 }, "a call's hops committed together")
+        #expect(try rows.allSatisfy { try $0.string("query_id") != prefix + "37" })
+        await reader.close()
+        await writer.close()
+        try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
+    }
+
     @Test("writes issued around a backend kill all land exactly once")
     func writesAroundKill() async throws {
         try await LiveDatabase.migrateSharedDatabase()
