@@ -44,6 +44,13 @@ struct WorkerProcessTests {
         #expect(before > 0 && before < ids.count, "the worker is stopped mid-stream")
         let status = try await processes.terminate("worker-edge", within: .seconds(20))
         try processes.start("worker", tier: "edge", logLevel: "info")
+        // The replacement must be up (past its start-up) before the final SIGTERM: if the draining worker
+        // finished every query, nothing else would wait for it, and a signal before a process installs its
+        // handlers ends it with status 15, which is not what this test is about.
+        let upLimit = ContinuousClock.now + .seconds(30)
+        while processes.log("worker-edge").components(separatedBy: "] consuming").count < 3 && ContinuousClock.now < upLimit {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let counts = try await ledger.settle(on: pipeline.database, timeout: .seconds(60))
         let tierHops = try await pipeline.database.query(
             "SELECT count(*)::int AS n, count(DISTINCT query_id)::int AS q FROM hops WHERE stage = 'tier' AND query_id = ANY($1)",
