@@ -35,8 +35,12 @@ public struct Gateway: Sendable {
     /// Connects to the broker and the database and loads the keys (retrying for up to a minute while
     /// either is not up yet).
     public static func connect(config: PipelineConfig, scorer: any TierScorer, logger: Logger) async throws -> Gateway {
-        // Before any metric object exists: those created earlier would stay no-ops.
-        let metrics: GatewayMetrics? = config.ops.metricsPort != 0 ? { MetricsBootstrap.once(); return GatewayMetrics() }() : nil
+        var metrics: GatewayMetrics?
+        if config.ops.metricsPort != 0 {
+            // Before any metric object exists: those created earlier would stay no-ops.
+            MetricsBootstrap.once()
+            metrics = GatewayMetrics()
+        }
         let topology = PipelineTopology(config: config)
         let endpoint = try AMQPEndpoint(url: config.broker.url.value, heartbeatSeconds: config.broker.heartbeatSeconds)
             .named("tierflow-gateway-\(ProcessInfo.processInfo.processIdentifier)")

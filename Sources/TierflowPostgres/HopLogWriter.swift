@@ -6,7 +6,8 @@ import Synchronization
 /// Group commit: callers queue units; a writer thread drains everything queued so far (up to `maxBatchSize`
 /// units) into ONE transaction with one multi-row `INSERT ... ON CONFLICT DO NOTHING` per table, then resumes
 /// all those callers together. The units of one call (``write(_:)-([HopWrite])``, e.g. a final hop and the
-/// result it produces) always share a transaction: a reader never sees one without the other. Replaying a unit inserts nothing and reports `.duplicate`. With more than one
+/// result it produces) always share a transaction: a reader never sees one without the other. Replaying a
+/// unit inserts nothing and reports `.duplicate`. With more than one
 /// connection, units that arrive while one transaction waits for its commit (fsync) start the next one on
 /// another connection instead of waiting behind it.
 ///
