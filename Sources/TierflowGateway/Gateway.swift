@@ -102,9 +102,7 @@ public struct Gateway: Sendable {
 
     private func opsServer() -> OpsServer {
         let gateway = self
-        return OpsServer(
-            host: config.ops.metricsHost, port: config.ops.metricsPort, registry: MetricsBootstrap.once(), logger: logger
-        ) { gateway.isReady }
+        return OpsServer(ops: config.ops, logger: logger) { gateway.isReady }
     }
 
     /// Closes the publisher and the database connection (after the services stopped).

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import Prometheus
 import ServiceLifecycle
+import TierflowCore
 
 /// The operations endpoints of one process, as a service of its group.
 ///
@@ -28,6 +29,12 @@ public struct OpsServer: Service {
         self.registry = registry
         self.readiness = readiness
         self.logger = logger
+    }
+
+    /// The server `ops` configures (`metrics_host`, `metrics_port`), exposing this process's metrics
+    /// (bootstrapping them if that has not happened yet).
+    public init(ops: OpsConfig, logger: Logger, readiness: @escaping @Sendable () -> Bool) {
+        self.init(host: ops.metricsHost, port: ops.metricsPort, registry: MetricsBootstrap.once(), logger: logger, readiness: readiness)
     }
 
     /// The routes, for tests and embedding.

@@ -63,8 +63,7 @@ public struct StatusCollector: Sendable {
             FROM hops WHERE finished_at >= now() - make_interval(secs => $1) AND stage IN ('layer0', 'router', 'tier', 'evaluator')
             GROUP BY 1, 2 ORDER BY array_position(ARRAY['layer0', 'router', 'tier', 'evaluator'], stage), 2
             """, since)
-        let spend = try await database.query(
-            "SELECT coalesce(sum(cost_usd), 0)::float8 AS spent FROM tier_spend_daily WHERE day = (now() AT TIME ZONE 'UTC')::date")
+        let spentToday = try await TierSpend.today(on: database)
         let dead = try await database.query(
             "SELECT count(*)::int8 AS n FROM dead_letters WHERE created_at >= now() - make_interval(secs => $1)", since)
 
@@ -91,7 +90,7 @@ public struct StatusCollector: Sendable {
             },
             escalationRate: total > 0 ? Double(escalated) / Double(total) : 0,
             lowConfidence: try summary.first?.int("low_confidence") ?? 0, deadLetters: try dead.first?.int("n") ?? 0,
-            spentTodayUSD: try spend.first?.double("spent") ?? 0, dailyBudgetUSD: dailyBudgetUSD)
+            spentTodayUSD: spentToday, dailyBudgetUSD: dailyBudgetUSD)
     }
 
     private func queueRows(_ source: QueueSource) async throws -> (rows: [StatusSnapshot.QueueRow], source: String) {

@@ -55,9 +55,6 @@ final class LaneGate: Sendable {
         for waiter in waiters { waiter.resume(returning: .lookAgain) }
     }
 
-    /// Live deliveries in flight now.
-    var liveInFlight: Int { state.withLock { $0.live } }
-
     /// Batch messages started and not yet finished.
     var batchInFlight: Int { state.withLock { $0.batch } }
 

@@ -26,10 +26,7 @@ public final class SystemStateProbe: Sendable {
             let status = try await inspector.status(ofQueue: queue)
             loads[tier] = .init(waiting: status.messageCount, consumers: status.consumerCount)
         }
-        let rows = try await database.query(
-            "SELECT coalesce(sum(cost_usd), 0)::float8 AS spent FROM tier_spend_daily WHERE day = (now() AT TIME ZONE 'UTC')::date")
-        let spent = try rows.first?.double("spent") ?? 0
-        return SystemState(loads: loads, spentTodayUSD: spent)
+        return SystemState(loads: loads, spentTodayUSD: try await TierSpend.today(on: database))
     }
 
     public func close() async {

@@ -89,9 +89,7 @@ public struct WorkerContext: Sendable {
         let runners = services.compactMap { $0 as? StageRunner }
         let publisher = self.publisher
         let writer = self.writer
-        return OpsServer(
-            host: config.ops.metricsHost, port: config.ops.metricsPort, registry: MetricsBootstrap.once(), logger: logger
-        ) {
+        return OpsServer(ops: config.ops, logger: logger) {
             publisher.isConnected && writer.isHealthy && runners.allSatisfy(\.isReady)
         }
     }
