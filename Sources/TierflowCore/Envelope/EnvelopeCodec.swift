@@ -37,7 +37,7 @@ public struct EnvelopeCodec: Sendable {
     /// Decodes any JSON value of type `T` after the same checks.
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(MessageRejection) -> T {
         try validate(bytes)
-        if let fast = T.self as? any JSONFastCodable.Type, let value = fast.fastDecoded(from: bytes) as? T {
+        if let fast = T.self as? any JSONFastDecodable.Type, let value = fast.fastDecoded(from: bytes) as? T {
             return value
         }
         do {
@@ -49,7 +49,7 @@ public struct EnvelopeCodec: Sendable {
 
     /// Encodes a value as compact JSON.
     public func encode<T: Encodable>(_ value: T) -> [UInt8] {
-        if let fast = value as? any JSONFastCodable, let bytes = fast.fastEncoded() { return bytes }
+        if let fast = value as? any JSONFastEncodable, let bytes = fast.fastEncoded() { return bytes }
         // Encoding our own Codable types cannot fail: no non-finite doubles reach them.
         return (try? [UInt8](Self.encoder.encode(value))) ?? Array("{}".utf8)
     }

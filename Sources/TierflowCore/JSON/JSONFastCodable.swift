@@ -1,16 +1,20 @@
-/// A message type that reads and writes its own JSON, byte for byte compatible with its `Codable` form.
-///
-/// ``EnvelopeCodec`` uses it for the types every hop carries. Reading is strict: anything the fast reader
-/// refuses is read again by `JSONDecoder`, so the fast path never changes what is accepted or how a bad
-/// message is explained.
-public protocol JSONFastCodable: Codable {
+/// A type that writes its own JSON, compatible with its `Encodable` form (``EnvelopeCodec`` prefers it).
+public protocol JSONFastEncodable: Encodable {
     /// Writes the value as `JSONEncoder` would (nil optionals omitted).
     func writeJSON(to writer: inout JSONWriter)
+}
+
+/// A type that reads its own JSON as its `Decodable` form would, strictly: anything the fast reader refuses
+/// is read again by `JSONDecoder`, so the fast path never changes what is accepted or how bad input is explained.
+public protocol JSONFastDecodable: Decodable {
     /// Reads the value as `JSONDecoder` would, or throws for the fallback to decide.
     init(json scanner: inout JSONScanner) throws
 }
 
-extension JSONFastCodable {
+/// A message type that reads and writes its own JSON (the types every hop carries, the gateway's OpenAI bodies).
+public typealias JSONFastCodable = JSONFastDecodable & JSONFastEncodable
+
+extension JSONFastDecodable {
     /// The value read from a whole JSON document, or nil when the fast reader gives up.
     public static func fastDecoded(from bytes: [UInt8]) -> Self? {
         bytes.withUnsafeBufferPointer { buffer -> Self? in
@@ -19,7 +23,9 @@ extension JSONFastCodable {
             return value
         }
     }
+}
 
+extension JSONFastEncodable {
     /// The value as compact JSON, or nil when it holds something JSON cannot (a non-finite number).
     public func fastEncoded() -> [UInt8]? {
         var writer = JSONWriter()
@@ -95,7 +101,7 @@ extension JSONScanner {
     }
 
     /// An array of fast-readable values.
-    public mutating func list<T: JSONFastCodable>(of type: T.Type) throws -> [T] {
+    public mutating func list<T: JSONFastDecodable>(of type: T.Type) throws -> [T] {
         var values: [T] = []
         try array { values.append(try T(json: &$0)) }
         return values
@@ -120,14 +126,16 @@ extension Dictionary: JSONFastCodable where Key == String, Value == Double {
     }
 }
 
-extension Array: JSONFastCodable where Element: JSONFastCodable {
-    /// A list of fast-codable values (a query's tier history, for one).
+extension Array: JSONFastEncodable where Element: JSONFastEncodable {
+    /// A list of fast-writable values (a query's tier history, for one).
     public func writeJSON(to writer: inout JSONWriter) {
         writer.beginArray()
         for element in self { element.writeJSON(to: &writer) }
         writer.endArray()
     }
+}
 
+extension Array: JSONFastDecodable where Element: JSONFastDecodable {
     public init(json scanner: inout JSONScanner) throws {
         self = try scanner.list(of: Element.self)
     }

@@ -148,14 +148,14 @@ public struct JSONWriter: Sendable {
     }
 
     /// `"name": value`, or nothing when `value` is nil.
-    public mutating func field(_ name: StaticString, _ value: (some JSONFastCodable)?) {
+    public mutating func field(_ name: StaticString, _ value: (some JSONFastEncodable)?) {
         guard let value else { return }
         key(name)
         value.writeJSON(to: &self)
     }
 
     /// `"name": [values…]`, or nothing when `values` is nil.
-    public mutating func field(_ name: StaticString, _ values: [some JSONFastCodable]?) {
+    public mutating func field(_ name: StaticString, _ values: [some JSONFastEncodable]?) {
         guard let values else { return }
         key(name)
         beginArray()

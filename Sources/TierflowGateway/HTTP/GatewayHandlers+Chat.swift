@@ -48,7 +48,7 @@ extension GatewayHandlers {
             throw .badRequest(
                 "Invalid value for 'messages[\(index)].role': \"\(message.role)\".", code: "invalid_value", param: "messages[\(index)].role")
         }
-        guard let last = chat.messages.last, !last.content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard let last = chat.messages.last, last.content.contains(where: { !$0.isWhitespace }) else {
             throw .badRequest("The last message has no content.", code: "invalid_request", param: "messages")
         }
         if let n = chat.n, n != 1 {

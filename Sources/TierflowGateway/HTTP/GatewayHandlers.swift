@@ -43,9 +43,9 @@ public struct GatewayHandlers: Sendable {
     /// The key in `Authorization: Bearer …` (or `api-key` / `x-api-key`), if any.
     static func presentedKey(_ headers: HTTPFields) -> String? {
         if let authorization = headers[.authorization] {
-            let trimmed = authorization.trimmingCharacters(in: .whitespaces)
+            let trimmed = authorization.trimmingWhitespace()
             if trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " {
-                return String(trimmed.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+                return trimmed.dropFirst(7).trimmingWhitespace()
             }
             return trimmed.isEmpty ? nil : trimmed
         }

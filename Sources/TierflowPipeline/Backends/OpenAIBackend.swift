@@ -28,17 +28,22 @@ public struct OpenAIBackend: LLMBackend {
         }
         let response = try await exchange.post(
             url: BackendHTTPExchange.url(endpoint: tier.endpoint, path: "chat/completions"), headers: headers,
-            body: try Self.encoder.encode(request).asBytes, tier: tier)
+            body: Self.body(of: request), tier: tier)
         return try Self.answer(from: response.body, prompt: prompt, tier: tier)
     }
 
     /// Parses a chat-completions response body.
     static func answer(from body: [UInt8], prompt: Prompt, tier: TierConfig) throws(BackendError) -> BackendAnswer {
+        // The fast reader takes what it can read strictly; JSONDecoder decides about anything else.
         let completion: ChatCompletionResponse
-        do {
-            completion = try JSONDecoder().decode(ChatCompletionResponse.self, from: Data(body))
-        } catch {
-            throw BackendHTTPExchange.malformed("not a chat completion", body: body, tier: tier)
+        if let fast = ChatCompletionResponse.fastDecoded(from: body) {
+            completion = fast
+        } else {
+            do {
+                completion = try decoder.decode(ChatCompletionResponse.self, from: Data(body))
+            } catch {
+                throw BackendHTTPExchange.malformed("not a chat completion", body: body, tier: tier)
+            }
         }
         guard let choice = completion.choices?.first else {
             throw BackendHTTPExchange.malformed("no choices", body: body, tier: tier)
@@ -56,15 +61,23 @@ public struct OpenAIBackend: LLMBackend {
             minLogprob: logprobs.min())
     }
 
+    /// The request as JSON (the fast writer; `JSONEncoder` only if it cannot write a value).
+    static func body(of request: ChatCompletionRequest) -> [UInt8] {
+        if let bytes = request.fastEncoded() { return bytes }
+        return (try? [UInt8](encoder.encode(request))) ?? Array("{}".utf8)
+    }
+
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         return encoder
     }()
+
+    private static let decoder = JSONDecoder()
 }
 
 /// The request body of chat completions (the fields Tierflow sends).
-struct ChatCompletionRequest: Encodable {
+struct ChatCompletionRequest: Encodable, JSONFastEncodable {
     var model: String
     var messages: [ChatRequest.Message]
     var maxTokens: Int
@@ -73,6 +86,16 @@ struct ChatCompletionRequest: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case model, messages, maxTokens = "max_tokens", temperature, logprobs
+    }
+
+    func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.field("model", model)
+        writer.field("messages", messages)
+        writer.field("max_tokens", maxTokens)
+        writer.field("temperature", temperature)
+        writer.field("logprobs", logprobs)
+        writer.endObject()
     }
 }
 
