@@ -31,9 +31,11 @@ def sample():
         if '--tier' in [c.decode() for c in cmd]:
             i = [c.decode() for c in cmd].index('--tier'); name += ':' + cmd[i+1].decode()
         first.setdefault(pid, cpu if not comm.startswith('tierflow') else 0.0)
-        seen[pid] = (name, max(cpu, seen.get(pid, ('', 0))[1]))
+        # An exiting process's cmdline reads empty: keep the name it was first seen with.
+        seen[pid] = (seen[pid][0] if pid in seen else name, max(cpu, seen.get(pid, ('', 0))[1]))
 while proc.poll() is None:
     sample(); time.sleep(0.2)
 tot = collections.defaultdict(float)
 for pid,(name, cpu) in seen.items(): tot[name] += cpu - first[pid]
 for k, v in sorted(tot.items()): print(f'{k:28s} {v:8.2f} s  {v/n*1000:7.3f} ms/query')
+print(f'{"total":28s} {sum(tot.values()):8.2f} s  {sum(tot.values())/n*1000:7.3f} ms/query')

@@ -3,16 +3,17 @@
 #   bash bench/gateway.bench.sh BIN_DIR      (bench/run.sh passes the release bin dir)
 # Every tier of the pipeline, and LiteLLM's one model, point at nginx returning a fixed chat completion on
 # loopback. wrk (one thread, a fixed number of connections) posts OpenAI chat requests with a different
-# question each time (so no cache can answer) through each gateway; LiteLLM is measured at each worker
-# setting and its best is compared. Bounded in time (about 3 minutes), loopback only, stops by itself.
+# question each time (so no cache can answer) through each gateway, at each connection count; LiteLLM is
+# measured at each worker setting too, and each gateway's best setting is compared. Bounded in time (about
+# 6 minutes), loopback only, stops by itself.
 # Prints RESULT lines and a final `SECTION …` line that bench/render.py appends to BENCHMARKS.md.
-# Environment: GW_BENCH_SECONDS (20), GW_BENCH_CONNECTIONS (32), GW_BENCH_LITELLM_WORKERS ("1 2").
+# Environment: GW_BENCH_SECONDS (20), GW_BENCH_CONNECTIONS ("32 128"), GW_BENCH_LITELLM_WORKERS ("1 2").
 set -euo pipefail
 bin="$(cd "${1:?usage: gateway.bench.sh BIN_DIR}" && pwd)"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 seconds="${GW_BENCH_SECONDS:-20}"
-connections="${GW_BENCH_CONNECTIONS:-32}"
+connection_counts="${GW_BENCH_CONNECTIONS:-32 128}"
 litellm_workers="${GW_BENCH_LITELLM_WORKERS-1 2}"
 mock_port=18431 gateway_port=18432 litellm_port=18433
 work="$(mktemp -d /tmp/tierflow-gwbench.XXXXXX)"
@@ -132,16 +133,16 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
 print(total)
 PY
 }
-measure() {  # name, port, key, model, cpu_ticks args -> prints the WRK json with load and CPU seconds used
-    local name="$1" port="$2" load before after
-    BENCH_KEY="$3" BENCH_MODEL="$4" wrk -t1 -c"$connections" -d3s -s "$work/load.lua" "http://127.0.0.1:$port" >/dev/null 2>&1 || true
+measure() {  # name, connections, port, key, model, cpu_ticks args -> prints the WRK json with load and CPU used
+    local name="$1" connections="$2" port="$3" load before after
+    BENCH_KEY="$4" BENCH_MODEL="$5" wrk -t1 -c"$connections" -d3s -s "$work/load.lua" "http://127.0.0.1:$port" >/dev/null 2>&1 || true
     load="$(cut -d' ' -f1 /proc/loadavg)"
-    before="$(cpu_ticks "${@:5}")"
-    BENCH_KEY="$3" BENCH_MODEL="$4" wrk -t1 -c"$connections" -d"${seconds}s" --timeout 10s -s "$work/load.lua" \
-        "http://127.0.0.1:$port" >"$work/$name.wrk" 2>&1 || true
-    after="$(cpu_ticks "${@:5}")"
-    grep '^WRK ' "$work/$name.wrk" |
-        sed "s/^WRK {/{\"load_before\":$load,\"cpu_ticks\":$((after - before)),\"ticks_per_s\":$(getconf CLK_TCK),/"
+    before="$(cpu_ticks "${@:6}")"
+    BENCH_KEY="$4" BENCH_MODEL="$5" wrk -t1 -c"$connections" -d"${seconds}s" --timeout 10s -s "$work/load.lua" \
+        "http://127.0.0.1:$port" >"$work/$name-$connections.wrk" 2>&1 || true
+    after="$(cpu_ticks "${@:6}")"
+    grep '^WRK ' "$work/$name-$connections.wrk" |
+        sed "s/^WRK {/{\"connections\":$connections,\"load_before\":$load,\"cpu_ticks\":$((after - before)),\"ticks_per_s\":$(getconf CLK_TCK),/"
 }
 
 # --- Tierflow: the whole pipeline (5 hops, every hop logged to PostgreSQL) behind tierflow-gateway ----------
@@ -177,8 +178,12 @@ start worker --tier edge; start worker --tier gpu; start worker --tier cloud
 start gateway
 wait_http "http://127.0.0.1:$gateway_port/health" 30 || { cat "$work"/gateway.log >&2; skip "tierflow-gateway did not start (its log is above in the bench output)."; }
 sleep 1
-log "tierflow-gateway: ${seconds}s, $connections connections"
-tierflow_json="$(measure tierflow "$gateway_port" "$key" tierflow --infra "${pids[@]:1}")"
+tierflow_results=()
+for connections in $connection_counts; do
+    log "tierflow-gateway: ${seconds}s, $connections connections"
+    json="$(measure tierflow "$connections" "$gateway_port" "$key" tierflow --infra "${pids[@]:1}")"
+    [ -n "$json" ] && tierflow_results+=("tierflow $json")
+done
 answered="$(curl -s -H "Authorization: Bearer $key" "http://127.0.0.1:$gateway_port/v1/chat/completions" \
     -d '{"model":"tierflow","messages":[{"role":"user","content":"Check one answer"}]}')"
 for ((i = ${#pids[@]} - 1; i >= 1; i--)); do stop_group "${pids[$i]}"; done
@@ -211,69 +216,75 @@ for workers in $litellm_workers; do
         unset 'pids[-1]'
         continue
     fi
-    log "litellm proxy ($workers workers): ${seconds}s, $connections connections"
-    json="$(measure "litellm-$workers" "$litellm_port" sk-bench-master mock "${pids[-1]}")"
-    [ -n "$json" ] && litellm_results+=("$workers $json")
+    for connections in $connection_counts; do
+        log "litellm proxy ($workers workers): ${seconds}s, $connections connections"
+        json="$(measure "litellm-$workers" "$connections" "$litellm_port" sk-bench-master mock "${pids[-1]}")"
+        [ -n "$json" ] && litellm_results+=("litellm:$workers $json")
+    done
     stop_group "${pids[-1]}"
     unset 'pids[-1]'
     sleep 3
 done
 
 # --- Report ---------------------------------------------------------------------------------------------
-python3 - "$tierflow_json" "$answered" "$litellm_version" "$seconds" "$connections" "${litellm_results[@]}" <<'EOF'
+python3 - "$answered" "$litellm_version" "$seconds" "${tierflow_results[@]}" "${litellm_results[@]}" <<'EOF'
 import json, sys
-tierflow = json.loads(sys.argv[1]) if sys.argv[1] else None
-answered, version, seconds, connections = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-runs = []
-for item in sys.argv[6:]:
-    workers, text = item.split(" ", 1)
-    runs.append((int(workers), json.loads(text)))
+answered, version, seconds = sys.argv[1], sys.argv[2], sys.argv[3]
+runs = []  # (gateway, workers, wrk json)
+for item in sys.argv[4:]:
+    who, text = item.split(" ", 1)
+    gateway, _, workers = who.partition(":")
+    runs.append((gateway, int(workers or 0), json.loads(text)))
 def rate(r): return r["requests"] / (r["duration_us"] / 1e6)
-def ok(r): return r["requests"] - r["non2xx"]
+def errors(r): return r["non2xx"] + r["socket_errors"]
 def cpu_ms(r): return 1000 * r["cpu_ticks"] / r["ticks_per_s"] / max(1, r["requests"])
+def label(gateway, workers):
+    return "tierflow-gateway (full pipeline)" if gateway == "tierflow" else f"LiteLLM proxy, {workers} worker{'s' if workers > 1 else ''}"
+counts = sorted({r["connections"] for _, _, r in runs})
 lines = ["## OpenAI-compatible gateway against LiteLLM's proxy\n",
          f"`POST /v1/chat/completions` through each gateway; every tier of the pipeline and LiteLLM's one model point at "
          f"the same static mock backend (nginx, one worker, returning a fixed chat completion on loopback). Load: wrk, one "
-         f"thread, {connections} connections, {seconds} s after a 3 s warm-up, a different question each request (no cache "
-         f"can answer). Tierflow runs the whole pipeline — tierflow-gateway, Layer 0 (knowledge base off, so every request "
-         f"reaches a model), router, tier worker, evaluator: five queue hops, each committed to PostgreSQL — with API-key "
-         f"authentication on. LiteLLM {version} runs its proxy with a master key and no database, at each worker setting; "
-         f"its best is compared. Same machine, same run.\n",
-         "| gateway | requests/s | p50 | p90 | p99 | errors | CPU per request | load average before |",
-         "|---|---|---|---|---|---|---|---|"]
-result = {"bench": "gateway", "connections": int(connections), "seconds": int(seconds)}
-if tierflow:
-    lines.append(f"| tierflow-gateway (full pipeline) | {rate(tierflow):,.0f} | {tierflow['p50_us']/1000:.1f} ms | "
-                 f"{tierflow['p90_us']/1000:.1f} ms | {tierflow['p99_us']/1000:.1f} ms | {tierflow['non2xx'] + tierflow['socket_errors']} | "
-                 f"{cpu_ms(tierflow):.2f} ms | {tierflow['load_before']:.2f} |")
-    result["tierflow"] = tierflow
-for workers, r in runs:
-    lines.append(f"| LiteLLM proxy, {workers} worker{'s' if workers > 1 else ''} | {rate(r):,.0f} | {r['p50_us']/1000:.1f} ms | "
-                 f"{r['p90_us']/1000:.1f} ms | {r['p99_us']/1000:.1f} ms | {r['non2xx'] + r['socket_errors']} | {cpu_ms(r):.2f} ms | "
-                 f"{r['load_before']:.2f} |")
-    result[f"litellm_{workers}"] = r
-failed = [w for w, r in runs if r["non2xx"] + r["socket_errors"] > 0.01 * max(1, r["requests"])]
-if tierflow and tierflow["non2xx"] + tierflow["socket_errors"] > 0.01 * max(1, tierflow["requests"]):
-    failed.append("tierflow")
+         f"thread, {' and '.join(map(str, counts))} connections, {seconds} s each after a 3 s warm-up, a different question "
+         f"each request (no cache can answer). Tierflow runs the whole pipeline — tierflow-gateway, Layer 0 (knowledge base "
+         f"off, so every request reaches a model), router, tier worker, evaluator: five queue hops, each committed to "
+         f"PostgreSQL — with API-key authentication on. LiteLLM {version} runs its proxy with a master key and no database, "
+         f"at each worker setting. Each gateway's best setting (workers and connections) is compared. Same machine, same run.\n",
+         "| gateway | connections | requests/s | p50 | p90 | p99 | errors | CPU per request | load average before |",
+         "|---|---|---|---|---|---|---|---|---|"]
+result = {"bench": "gateway", "seconds": int(seconds), "runs": [{"gateway": g, "workers": w, **r} for g, w, r in runs]}
+for gateway, workers, r in runs:
+    lines.append(f"| {label(gateway, workers)} | {r['connections']} | {rate(r):,.0f} | {r['p50_us']/1000:.1f} ms | "
+                 f"{r['p90_us']/1000:.1f} ms | {r['p99_us']/1000:.1f} ms | {errors(r)} | {cpu_ms(r):.2f} ms | {r['load_before']:.2f} |")
+# A setting that answers errors is not being measured: it takes no part in the comparison.
+valid = [(g, w, r) for g, w, r in runs if errors(r) <= 0.01 * max(1, r["requests"])]
+failed = [f"{label(g, w)} at {r['connections']} connections" for g, w, r in runs if errors(r) > 0.01 * max(1, r["requests"])]
 if failed:
-    # A gateway that answers errors is not being measured: say so instead of printing a ratio.
     lines.append("")
-    lines.append(f"**No comparison from this run:** more than 1% of the requests failed ({', '.join(map(str, failed))}); "
-                 "see the logs in the benchmark's work directory.")
-    runs = []
-if tierflow and runs:
-    best_workers, best = max(runs, key=lambda wr: rate(wr[1]))
-    ratio = rate(tierflow) / rate(best)
+    lines.append(f"Left out of the comparison, more than 1% of requests failed: {'; '.join(failed)} (logs in the work directory).")
+tierflow = [x for x in valid if x[0] == "tierflow"]
+litellm = [x for x in valid if x[0] == "litellm"]
+if tierflow and litellm:
+    _, _, best_t = max(tierflow, key=lambda x: rate(x[2]))
+    _, best_w, best_l = max(litellm, key=lambda x: rate(x[2]))
+    ratio = rate(best_t) / rate(best_l)
     lines.append("")
-    lines.append(f"tierflow-gateway serves **{ratio:.1f}×** the throughput of LiteLLM's best setting ({best_workers} "
-                 f"worker{'s' if best_workers > 1 else ''}), at p99 {tierflow['p99_us']/1000:.1f} ms against "
-                 f"{best['p99_us']/1000:.1f} ms.")
+    lines.append(f"Best against best: tierflow-gateway serves **{ratio:.1f}×** the throughput of LiteLLM's best setting "
+                 f"({rate(best_t):,.0f} req/s at {best_t['connections']} connections against {rate(best_l):,.0f} req/s with "
+                 f"{best_w} worker{'s' if best_w > 1 else ''} at {best_l['connections']} connections), at p99 "
+                 f"{best_t['p99_us']/1000:.1f} ms against {best_l['p99_us']/1000:.1f} ms.")
+    for count in counts:
+        t = [r for _, _, r in tierflow if r["connections"] == count]
+        l = [r for _, _, r in litellm if r["connections"] == count]
+        if t and l:
+            lb = max(l, key=rate)
+            lines.append(f"At {count} connections alone: {rate(t[0]) / rate(lb):.1f}× (p99 {t[0]['p99_us']/1000:.1f} ms against "
+                         f"{lb['p99_us']/1000:.1f} ms).")
     result["ratio"] = ratio
-    lines.append(f"Per request, Tierflow used {cpu_ms(tierflow):.2f} ms of CPU (its seven processes, RabbitMQ and PostgreSQL "
-                 f"together) and LiteLLM {cpu_ms(best):.2f} ms (its processes): {cpu_ms(best) / cpu_ms(tierflow):.1f}× less "
+    lines.append(f"\nPer request, Tierflow used {cpu_ms(best_t):.2f} ms of CPU (its seven processes, RabbitMQ and PostgreSQL "
+                 f"together) and LiteLLM {cpu_ms(best_l):.2f} ms (its processes): {cpu_ms(best_l) / cpu_ms(best_t):.1f}× less "
                  "CPU per request, a figure other load on the machine disturbs less than throughput.")
-elif not runs:
-    lines.append("\nLiteLLM's proxy did not start here; see the bench log.")
+elif not litellm:
+    lines.append("\nNo LiteLLM figure from this run (it did not start, or every setting failed); see the bench log.")
 try:
     sample = json.loads(answered)
     lines.append(f"\nA sample answer: model `{sample['model']}`, layer {sample['tierflow']['layer']}, "

@@ -69,6 +69,17 @@ public final class AMQPConsumer: Sendable {
         try await settle(delivery, requeue: nil)
     }
 
+    /// Queues the ack of a delivery for the connection thread and returns at once, without waiting for it
+    /// to be written. If the delivery's connection is gone by then, nothing is sent and the broker
+    /// redelivers it, exactly as after ``ack(_:)`` throws ``AMQPError/Code/staleDelivery``. Acks queued
+    /// before ``close()`` are sent before the connection closes. Throws only for another consumer's delivery.
+    public func enqueueAck(_ delivery: AMQPDelivery) throws(AMQPError) {
+        guard delivery.consumerID == state.id else {
+            throw AMQPError(code: .foreignDelivery, message: "the delivery was received by another consumer")
+        }
+        state.send(.settle(tag: delivery.deliveryTag, generation: delivery.generation, requeue: nil, done: nil))
+    }
+
     /// Rejects a delivery: back to the queue with `requeue`, else dead-lettered (or dropped without a DLX).
     /// Throws like ``ack(_:)``.
     public func nack(_ delivery: AMQPDelivery, requeue: Bool) async throws {

@@ -50,7 +50,7 @@ final class ResultTap: Sendable {
                             answer: object["answer"] as? String ?? "")
                         counts.contents.withLock { _ = $0[id, default: []].insert(content) }
                     }
-                    try? await consumer.ack(delivery)
+                    try? consumer.enqueueAck(delivery)
                 }
             } catch {}
         }

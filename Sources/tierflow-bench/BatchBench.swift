@@ -133,7 +133,7 @@ enum LiveProbe {
             let codec = EnvelopeCodec()
             for try await delivery in consumer.deliveries {
                 let now = ContinuousClock.now
-                try? await consumer.ack(delivery)
+                try? consumer.enqueueAck(delivery)
                 guard let result = try? codec.decode(ResultMessage.self, from: delivery.body), let id = result.linkedEvents?.first,
                     let at = sent.withLock({ $0.removeValue(forKey: id) })
                 else { continue }

@@ -161,7 +161,7 @@ final class PipelineRun: Sendable {
             }
             for try await delivery in results.deliveries {
                 let now = ContinuousClock.now
-                try? await results.ack(delivery)
+                try? results.enqueueAck(delivery)
                 guard let result = try? codec.decode(ResultMessage.self, from: delivery.body),
                     let eventId = result.linkedEvents?.first,
                     let sent = sendTimes.withLock({ $0.removeValue(forKey: eventId) })

@@ -47,7 +47,7 @@ struct RawChainBench: AsyncParsableCommand {
                         for try await delivery in consumer.deliveries {
                             inner.addTask {
                                 _ = try await publisher.publish(routingKey: next, body: delivery.body, properties: delivery.properties)
-                                try await consumer.ack(delivery)
+                                try consumer.enqueueAck(delivery)
                             }
                         }
                     }
@@ -68,7 +68,7 @@ struct RawChainBench: AsyncParsableCommand {
             group.addTask {
                 var received = 0
                 for try await delivery in sink.deliveries {
-                    try await sink.ack(delivery)
+                    try sink.enqueueAck(delivery)
                     received += 1
                     if received == count { break }
                 }

@@ -46,6 +46,44 @@ struct ConsumerTests {
         }
     }
 
+    @Test func queuedAcksLandAndASecondOneIsRefusedQuietly() async throws {
+        let queue = LiveBroker.uniqueName("enqueued")
+        try await LiveBroker.withCleanup(queues: [queue]) {
+            let topology = AMQPTopology(queues: [.init(name: queue, durable: false)])
+            let publisher = try await AMQPPublisher(endpoint: try LiveBroker.worker("pub"), topology: topology, logger: LiveBroker.logger)
+            for i in 0..<50 { _ = try await publisher.publish(routingKey: queue, body: [UInt8(i)]) }
+            let consumer = try await AMQPConsumer(
+                endpoint: try LiveBroker.worker("con"), queue: queue, prefetch: 50, topology: topology, logger: LiveBroker.logger)
+            let other = try await AMQPConsumer(
+                endpoint: try LiveBroker.worker("other"), queue: queue, prefetch: 1, topology: topology, logger: LiveBroker.logger)
+            await other.stopConsuming()
+            var held: [AMQPDelivery] = []
+            for try await delivery in consumer.deliveries {
+                held.append(delivery)
+                if held.count == 50 { break }
+            }
+            #expect(throws: AMQPError.self) { try other.enqueueAck(held[0]) }
+            // The first 40 queued without waiting, one of them twice (the connection thread refuses the second
+            // without closing the channel); then close at once: queued acks go out before the connection closes,
+            // so the 40 are gone and only the 10 never acked go back to the queue.
+            for delivery in held.prefix(40) { try consumer.enqueueAck(delivery) }
+            try consumer.enqueueAck(held[0])
+            await consumer.close()
+            await other.close()
+            await publisher.close()
+
+            let inspector = try await AMQPQueueInspector(endpoint: try LiveBroker.worker("inspect"), logger: LiveBroker.logger)
+            var status = try await inspector.status(ofQueue: queue)
+            for _ in 0..<50 where status.messageCount != 10 {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try await inspector.status(ofQueue: queue)
+            }
+            #expect(status.messageCount == 10)
+            try await inspector.deleteQueue(queue)
+            await inspector.close()
+        }
+    }
+
     @Test func stopConsumingFinishesTheStreamAndInFlightDeliveriesCanStillBeAcked() async throws {
         let queue = LiveBroker.uniqueName("drain")
         try await LiveBroker.withCleanup(queues: [queue]) {

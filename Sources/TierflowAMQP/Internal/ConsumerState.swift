@@ -4,8 +4,8 @@ import Synchronization
 final class ConsumerState: Sendable {
     /// A request for the connection thread.
     enum Command: Sendable {
-        /// `requeue == nil` acks; otherwise nacks.
-        case settle(tag: UInt64, generation: UInt64, requeue: Bool?, done: CheckedContinuation<Void, any Error>)
+        /// `requeue == nil` acks; otherwise nacks. Without `done`, the caller does not wait for the outcome.
+        case settle(tag: UInt64, generation: UInt64, requeue: Bool?, done: CheckedContinuation<Void, any Error>?)
         case stopConsuming(done: CheckedContinuation<Void, Never>)
     }
 
@@ -74,7 +74,7 @@ final class ConsumerState: Sendable {
     private static func refuse(_ command: Command) {
         switch command {
         case .settle(_, _, _, let done):
-            done.resume(throwing: AMQPError(code: .closed, message: "the consumer is closed; nothing was settled"))
+            done?.resume(throwing: AMQPError(code: .closed, message: "the consumer is closed; nothing was settled"))
         case .stopConsuming(let done):
             done.resume()
         }

@@ -93,12 +93,13 @@ final class ConsumerWorker {
         switch command {
         case .settle(let tag, let deliveryGeneration, let requeue, let done):
             guard let connection, deliveryGeneration == generation else {
-                done.resume(throwing: stale(tag: tag, deliveryGeneration))
+                settled(done, failing: stale(tag: tag, deliveryGeneration))
                 return
             }
             guard unsettled.remove(tag) != nil else {
-                done.resume(
-                    throwing: AMQPError(
+                settled(
+                    done,
+                    failing: AMQPError(
                         code: .alreadySettled,
                         message: "delivery \(tag) was already acked or nacked; not sent again",
                         context: ["amqp.generation": String(generation)]))
@@ -110,10 +111,10 @@ final class ConsumerWorker {
                 } else {
                     try connection.ack(deliveryTag: tag)
                 }
-                done.resume()
+                done?.resume()
             } catch {
                 connectionLost(error)
-                done.resume(throwing: stale(tag: tag, deliveryGeneration))
+                settled(done, failing: stale(tag: tag, deliveryGeneration))
             }
         case .stopConsuming(let done):
             guard let connection, let consumerTag, !stopped else {
@@ -132,7 +133,17 @@ final class ConsumerWorker {
         }
     }
 
-    private func stale(tag: UInt64, _ deliveryGeneration: UInt64) -> AMQPError {
+    /// Reports a settlement that sent nothing: to its waiter, or to the log when nobody waits (the broker
+    /// redelivers a stale delivery, so that is no loss).
+    private func settled(_ done: CheckedContinuation<Void, any Error>?, failing error: AMQPError) {
+        if let done {
+            done.resume(throwing: error)
+        } else {
+            logger.debug("settlement not sent", metadata: ["amqp.error": .string(error.description)])
+        }
+    }
+
+        private func stale(tag: UInt64, _ deliveryGeneration: UInt64) -> AMQPError {
         AMQPError(
             code: .staleDelivery,
             message: "delivery \(tag) came on connection generation \(deliveryGeneration), which is gone "

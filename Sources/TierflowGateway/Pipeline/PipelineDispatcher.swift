@@ -89,7 +89,7 @@ public final class PipelineDispatcher: QueryDispatcher, Service {
                     }
                 }
                 for try await delivery in replies.deliveries {
-                    try? await replies.ack(delivery)
+                    try? replies.enqueueAck(delivery)
                     guard let correlation = delivery.properties.correlationID,
                         let result = try? codec.decode(ResultMessage.self, from: delivery.body)
                     else {

@@ -53,7 +53,7 @@ public struct DemoRunner: Sendable {
                 await replies.stopConsuming()
             }
             for try await delivery in replies.deliveries {
-                try? await replies.ack(delivery)
+                try? replies.enqueueAck(delivery)
                 guard let result = try? codec.decode(ResultMessage.self, from: delivery.body) else { continue }
                 results[result.queryId] = result
                 if expected.keys.allSatisfy({ results[$0] != nil }) { break }
