@@ -2,7 +2,7 @@
 /// array parameter per column (`unnest`) or from sized multi-row `VALUES`.
 struct BatchInsert: Sendable {
     enum Style: Sendable {
-        /// `INSERT ... SELECT ... FROM unnest($1::text[], ...)`: fixed SQL, prepared once.
+        /// `INSERT ... SELECT ... FROM unnest($1::text[], ...)`: fixed SQL, prepared once; arrays in binary format.
         case unnest
         /// `INSERT ... VALUES ($1, ...), ($n, ...)`: SQL depends on the row count, run unprepared.
         case multiRowValues
@@ -31,7 +31,9 @@ struct BatchInsert: Sendable {
                 column.defaultExpression.map { "COALESCE(\(column.name), \($0))" } ?? column.name
             }.joined(separator: ", ")
             let sql = "INSERT INTO \(table) (\(names)) SELECT \(selected) FROM unnest(\(arrays)) AS u(\(names))" + suffix
-            let parameters = columns.indices.map { index in PostgresValue.array(rows.map { $0[index] }) }
+            let parameters = columns.indices.map { index in
+                PostgresValue.array(rows.map { $0[index] }, sqlType: columns[index].type)
+            }
             return (sql, parameters, true)
         case .multiRowValues:
             var tuples: [String] = []

@@ -16,6 +16,8 @@ public struct PostgresValue: Sendable, Hashable {
         case bytes([UInt8])
         case json(String)
         case array([PostgresValue])
+        /// Bytes already in a type's binary format (sent with format 1, type inferred from the SQL).
+        case binary([UInt8])
     }
 
     let storage: Storage
@@ -40,6 +42,11 @@ public struct PostgresValue: Sendable, Hashable {
     public static func json(_ value: String?) -> PostgresValue { value.map { .init(storage: .json($0)) } ?? .null }
     /// An array literal (`{...}`, text format); cast it in SQL, e.g. `unnest($1::text[])`. Elements may be NULL.
     public static func array(_ elements: [PostgresValue]) -> PostgresValue { .init(storage: .array(elements)) }
+    /// An array of `sqlType` elements (`text`, `int`, `float8`, `boolean`, `timestamptz`, `jsonb`, `bytea`) in
+    /// binary format where every element allows it, else the text literal of ``array(_:)``.
+    static func array(_ elements: [PostgresValue], sqlType: String) -> PostgresValue {
+        PostgresBinaryArray.encode(elements, sqlType: sqlType).map { .init(storage: .binary($0)) } ?? .array(elements)
+    }
 
     /// `text` with every U+0000 replaced by U+FFFD (the replacement character).
     public static func sanitised(_ text: String) -> String {
@@ -118,7 +125,7 @@ extension PostgresValue {
     /// The declared parameter type.
     var typeOID: UInt32 {
         switch storage {
-        case .null, .string, .json, .array: TypeOID.unspecified
+        case .null, .string, .json, .array, .binary: TypeOID.unspecified
         case .int: TypeOID.int8
         case .double: TypeOID.float8
         case .bool: TypeOID.bool
@@ -132,6 +139,7 @@ extension PostgresValue {
         switch storage {
         case .null: return nil
         case .bytes(let bytes): return (bytes, true)
+        case .binary(let bytes): return (bytes, true)
         case .array(let elements):
             var buffer: [UInt8] = []
             Self.appendArrayLiteral(elements, to: &buffer)
@@ -154,6 +162,7 @@ extension PostgresValue {
         case .bool(let value): return value ? "t" : "f"
         case .date(let value): return PostgresDateFormat.string(from: value)
         case .bytes(let value): return PostgresBytea.hexString(value)
+        case .binary(let value): return PostgresBytea.hexString(value)
         case .array(let elements):
             var buffer: [UInt8] = []
             Self.appendArrayLiteral(elements, to: &buffer)

@@ -1,0 +1,79 @@
+import Foundation
+
+/// One-dimensional arrays in PostgreSQL's binary format (`array_recv`), for the hop log's `unnest` inserts.
+///
+/// The text literal (`{"a","b"}`) costs the server `array_in` (quoting, escaping) plus each element's text
+/// parser (`timestamptz_in`, `float8in`, …) for every row; the binary form is length-prefixed elements the
+/// server copies. Encoding refuses (returns nil) anything it cannot write exactly, and the caller falls back
+/// to the text literal: an unknown element type, a value of another kind, an integer beyond `int4`.
+enum PostgresBinaryArray {
+    /// The element type OID of the SQL type names ``BatchInsert`` casts to.
+    static func elementOID(ofSQLType type: String) -> UInt32? {
+        switch type {
+        case "text": 25
+        case "int": 23
+        case "float8": 701
+        case "boolean": 16
+        case "timestamptz": 1184
+        case "jsonb": 3802
+        case "bytea": 17
+        default: nil
+        }
+    }
+
+    /// The array of `elements` (each NULL or of the kind `type` takes), or nil to fall back to text.
+    static func encode(_ elements: [PostgresValue], sqlType type: String) -> [UInt8]? {
+        guard let oid = elementOID(ofSQLType: type) else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(20 + elements.count * 16)
+        append(Int32(elements.isEmpty ? 0 : 1), to: &out)  // dimensions
+        append(Int32(elements.contains { $0.storage == .null } ? 1 : 0), to: &out)  // has NULLs
+        append(UInt32(oid), to: &out)
+        if !elements.isEmpty {
+            append(Int32(elements.count), to: &out)  // length of the dimension
+            append(Int32(1), to: &out)  // lower bound
+        }
+        for element in elements {
+            switch (element.storage, oid) {
+            case (.null, _):
+                append(Int32(-1), to: &out)
+            case (.string(let text), 25):
+                appendElement(Array(PostgresValue.sanitised(text).utf8), to: &out)
+            case (.int(let value), 23):
+                guard let small = Int32(exactly: value) else { return nil }
+                append(Int32(4), to: &out)
+                append(small, to: &out)
+            case (.double(let value), 701):
+                append(Int32(8), to: &out)
+                append(value.bitPattern, to: &out)
+            case (.bool(let value), 16):
+                append(Int32(1), to: &out)
+                out.append(value ? 1 : 0)
+            case (.date(let date), 1184):
+                append(Int32(8), to: &out)
+                append(microsecondsSince2000(date), to: &out)
+            case (.json(let text), 3802):
+                appendElement([1] + Array(PostgresValue.sanitisedJSON(text).utf8), to: &out)  // jsonb format version 1
+            case (.bytes(let bytes), 17):
+                appendElement(bytes, to: &out)
+            default:
+                return nil
+            }
+        }
+        return out
+    }
+
+    /// `timestamptz`'s binary value: microseconds since 2000-01-01 00:00 UTC, rounded as the text form rounds.
+    static func microsecondsSince2000(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) - 946_684_800_000_000
+    }
+
+    private static func appendElement(_ bytes: [UInt8], to out: inout [UInt8]) {
+        append(Int32(bytes.count), to: &out)
+        out.append(contentsOf: bytes)
+    }
+
+    private static func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
+    }
+}
