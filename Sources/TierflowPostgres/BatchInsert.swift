@@ -16,26 +16,36 @@ struct BatchInsert: Sendable {
         var defaultExpression: String?
     }
 
-    var table: String
-    var columns: [Column]
-    var returning: [String]
+    let table: String
+    let columns: [Column]
+    let returning: [String]
+    /// The `unnest` statement, built once: it is the same for every batch.
+    private let unnestSQL: String
+
+    init(table: String, columns: [Column], returning: [String]) {
+        self.table = table
+        self.columns = columns
+        self.returning = returning
+        let names = columns.map(\.name).joined(separator: ", ")
+        let arrays = columns.indices.map { "$\($0 + 1)::\(columns[$0].type)[]" }.joined(separator: ", ")
+        let selected = columns.map { column in
+            column.defaultExpression.map { "COALESCE(\(column.name), \($0))" } ?? column.name
+        }.joined(separator: ", ")
+        unnestSQL = "INSERT INTO \(table) (\(names)) SELECT \(selected) FROM unnest(\(arrays)) AS u(\(names))"
+            + " ON CONFLICT DO NOTHING RETURNING " + returning.joined(separator: ", ")
+    }
 
     /// The statement inserting `rows` (each with one value per column, in column order).
     func statement(rows: [[PostgresValue]], style: Style) -> (sql: String, parameters: [PostgresValue], prepare: Bool) {
-        let names = columns.map(\.name).joined(separator: ", ")
-        let suffix = " ON CONFLICT DO NOTHING RETURNING " + returning.joined(separator: ", ")
         switch style {
         case .unnest:
-            let arrays = columns.indices.map { "$\($0 + 1)::\(columns[$0].type)[]" }.joined(separator: ", ")
-            let selected = columns.map { column in
-                column.defaultExpression.map { "COALESCE(\(column.name), \($0))" } ?? column.name
-            }.joined(separator: ", ")
-            let sql = "INSERT INTO \(table) (\(names)) SELECT \(selected) FROM unnest(\(arrays)) AS u(\(names))" + suffix
             let parameters = columns.indices.map { index in
                 PostgresValue.array(rows.map { $0[index] }, sqlType: columns[index].type)
             }
-            return (sql, parameters, true)
+            return (unnestSQL, parameters, true)
         case .multiRowValues:
+            let names = columns.map(\.name).joined(separator: ", ")
+            let suffix = " ON CONFLICT DO NOTHING RETURNING " + returning.joined(separator: ", ")
             var tuples: [String] = []
             tuples.reserveCapacity(rows.count)
             var number = 0

@@ -183,3 +183,13 @@ struct TimestampTests {
         #expect(Timestamp.parse(text) == (try? foundation.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text)))
     }
 }
+
+@Suite("Fixed decimals")
+struct FixedDecimalsTests {
+    @Test(arguments: [0.0, 0.5, 0.125, 1.0 / 3.0, 2.0 / 3.0, 0.99999, 12.345678, -0.004, -1.25, 1e-9, 123456.789, 0.7, 0.65])
+    func writesWhatPrintfWrites(_ value: Double) {
+        for digits in [0, 2, 5] {
+            #expect(value.fixed(digits) == String(format: "%.\(digits)f", value), "\(value) with \(digits) decimals")
+        }
+    }
+}

@@ -77,10 +77,10 @@ public struct TierChooser: Sendable {
         let target = envelope.qualityTarget ?? qualityTarget
         let clearing = candidates.filter { estimates[$0] >= target }
         if let best = clearing.min(by: { expectedCost(from: $0) < expectedCost(from: $1) || (expectedCost(from: $0) == expectedCost(from: $1) && $0 < $1) }) {
-            let reason = String(format: "p=%.2f ≥ %.2f, expected cost $%.5f", estimates[best], target, expectedCost(from: best))
+            let reason = "p=\(estimates[best].fixed(2)) ≥ \(target.fixed(2)), expected cost $\(expectedCost(from: best).fixed(5))"
             return (best, (notes + [reason]).joined(separator: "; "))
         }
         let strongest = candidates.last!
-        return (strongest, (notes + [String(format: "no tier clears %.2f; strongest available", target)]).joined(separator: "; "))
+        return (strongest, (notes + ["no tier clears \(target.fixed(2)); strongest available"]).joined(separator: "; "))
     }
 }
