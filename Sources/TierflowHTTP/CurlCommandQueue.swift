@@ -38,9 +38,10 @@ struct CurlMultiPointer: @unchecked Sendable {
 
 /// The `Mutex`-guarded command queue between async callers and the curl thread.
 ///
-/// Every enqueue wakes `curl_multi_poll` with `curl_multi_wakeup`. The wakeup runs under the lock and the
-/// curl thread marks the queue closed under the same lock before it cleans the multi handle up, so no
-/// wakeup can reach a freed handle.
+/// An enqueue into an empty queue wakes `curl_multi_poll` with `curl_multi_wakeup`; while commands are
+/// waiting, a wakeup is already pending (the curl thread drains them all at once), so later enqueues skip the
+/// syscall. The wakeup runs under the lock and the curl thread marks the queue closed under the same lock
+/// before it cleans the multi handle up, so no wakeup can reach a freed handle.
 final class CurlCommandQueue: Sendable {
     /// What ``enqueueStart(id:request:sink:)`` did.
     enum StartOutcome {
@@ -75,8 +76,7 @@ final class CurlCommandQueue: Sendable {
         state.withLock { state in
             if state.shutdownRequested || state.closed { return .shutdown }
             if Task.isCancelled { return .cancelled }
-            state.commands.append(.start(id: id, request: request, sink: sink))
-            _ = curl_multi_wakeup(multi.raw)
+            append(.start(id: id, request: request, sink: sink), to: &state)
             return .enqueued
         }
     }
@@ -85,8 +85,7 @@ final class CurlCommandQueue: Sendable {
     func enqueueCancel(id: UInt64) {
         state.withLock { state in
             guard !state.closed else { return }
-            state.commands.append(.cancel(id: id))
-            _ = curl_multi_wakeup(multi.raw)
+            append(.cancel(id: id), to: &state)
         }
     }
 
@@ -97,14 +96,17 @@ final class CurlCommandQueue: Sendable {
             if let waiter { state.shutdownWaiters.append(waiter) }
             if !state.shutdownRequested {
                 state.shutdownRequested = true
-                if !state.closed {
-                    state.commands.append(.shutdown)
-                    _ = curl_multi_wakeup(multi.raw)
-                }
+                if !state.closed { append(.shutdown, to: &state) }
             }
             return false
         }
         if finishedAlready { waiter?.resume() }
+    }
+
+    /// Queues `command` (under the lock), waking the curl thread if nothing was waiting before it.
+    private func append(_ command: CurlCommand, to state: inout State) {
+        state.commands.append(command)
+        if state.commands.count == 1 { _ = curl_multi_wakeup(multi.raw) }
     }
 
     /// Takes every queued command (curl thread).

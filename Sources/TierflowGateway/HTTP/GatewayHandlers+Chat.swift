@@ -91,9 +91,9 @@ extension GatewayHandlers {
         set("x-tierflow-query-id", extra.queryId)
         set("x-tierflow-layer", String(extra.layer))
         set("x-tierflow-tier", extra.tier ?? "knowledge-base")
-        set("x-tierflow-confidence", extra.confidence.map { String(format: "%.4f", $0) } ?? "")
+        set("x-tierflow-confidence", extra.confidence.map { $0.fixed(4) } ?? "")
         set("x-tierflow-escalations", String(extra.escalations))
-        set("x-tierflow-cost-usd", String(format: "%.8f", extra.costUSD))
+        set("x-tierflow-cost-usd", extra.costUSD.fixed(8))
         set("x-tierflow-ended-by", extra.endedBy)
         set("x-tierflow-simulated", extra.simulated ? "true" : "false")
         return headers
