@@ -5,7 +5,7 @@
 # loopback. wrk (one thread, a fixed number of connections) posts OpenAI chat requests with a different
 # question each time (so no cache can answer) through each gateway, at each connection count; LiteLLM is
 # measured at each worker setting too, and each gateway's best setting is compared. Bounded in time (about
-# 6 minutes), loopback only, stops by itself.
+# 6-10 minutes: each measurement first waits up to 45 s for the load average to settle), loopback only, stops by itself.
 # Prints RESULT lines and a final `SECTION …` line that bench/render.py appends to BENCHMARKS.md.
 # Environment: GW_BENCH_SECONDS (20), GW_BENCH_CONNECTIONS ("32 128"), GW_BENCH_LITELLM_WORKERS ("1 2").
 set -euo pipefail
@@ -133,8 +133,15 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
 print(total)
 PY
 }
+settle() {  # wait (at most 45 s) for the 1-minute load average to fall below 2, so every setting starts alike
+    for _ in $(seq 1 45); do
+        awk '{ exit !($1 < 2.0) }' /proc/loadavg && return 0
+        sleep 1
+    done
+}
 measure() {  # name, connections, port, key, model, cpu_ticks args -> prints the WRK json with load and CPU used
     local name="$1" connections="$2" port="$3" load before after
+    settle
     BENCH_KEY="$4" BENCH_MODEL="$5" wrk -t1 -c"$connections" -d3s -s "$work/load.lua" "http://127.0.0.1:$port" >/dev/null 2>&1 || true
     load="$(cut -d' ' -f1 /proc/loadavg)"
     before="$(cpu_ticks "${@:6}")"
