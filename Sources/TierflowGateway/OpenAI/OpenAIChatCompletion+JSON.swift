@@ -66,27 +66,6 @@ extension OpenAIChatCompletion.Choice: JSONFastCodable {
     }
 }
 
-extension OpenAIChatCompletion.Message: JSONFastCodable {
-    public func writeJSON(to writer: inout JSONWriter) {
-        writer.beginObject()
-        writer.field("role", role)
-        writer.field("content", content)
-        writer.endObject()
-    }
-
-    public init(json scanner: inout JSONScanner) throws {
-        var role: String?, content: String?
-        try scanner.object { key, scanner in
-            switch key {
-            case "role": role = try scanner.string()
-            case "content": content = try scanner.string()
-            default: try scanner.skipValue()
-            }
-        }
-        self.init(role: try JSONScanner.required(role, "role"), content: try JSONScanner.required(content, "content"))
-    }
-}
-
 extension OpenAIChatCompletion.Usage: JSONFastCodable {
     public func writeJSON(to writer: inout JSONWriter) {
         writer.beginObject()

@@ -1,12 +1,11 @@
 import Foundation
+import TierflowCore
 import TierflowPipeline
 
 /// An OpenAI `chat.completion` object, with Tierflow's extra `tierflow` field.
 public struct OpenAIChatCompletion: Codable, Sendable, Hashable {
-    public struct Message: Codable, Sendable, Hashable {
-        public var role: String
-        public var content: String
-    }
+    /// The answer's message: a role and text, as the pipeline's chat messages are.
+    public typealias Message = ChatRequest.Message
 
     public struct Choice: Codable, Sendable, Hashable {
         public var index: Int
