@@ -1,6 +1,6 @@
 import Foundation
 
-/// A statement parameter. Text format for everything except `bytes` (binary `bytea`).
+/// A statement parameter. Text format for everything except `bytes` (binary `bytea`) and the hop log's typed arrays.
 ///
 /// Strings and JSON pass through ``sanitised(_:)`` / ``sanitisedJSON(_:)`` when encoded: PostgreSQL refuses
 /// U+0000 in `text` and `jsonb`, and libpq would silently truncate a text parameter at a NUL byte. So every

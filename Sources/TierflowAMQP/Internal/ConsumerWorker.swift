@@ -143,7 +143,7 @@ final class ConsumerWorker {
         }
     }
 
-        private func stale(tag: UInt64, _ deliveryGeneration: UInt64) -> AMQPError {
+    private func stale(tag: UInt64, _ deliveryGeneration: UInt64) -> AMQPError {
         AMQPError(
             code: .staleDelivery,
             message: "delivery \(tag) came on connection generation \(deliveryGeneration), which is gone "
