@@ -61,23 +61,16 @@ public struct OpenAIBackend: LLMBackend {
             minLogprob: logprobs.min())
     }
 
-    /// The request as JSON (the fast writer; `JSONEncoder` only if it cannot write a value).
+    /// The request as JSON: ``EnvelopeCodec``'s encoder (the fast writer, `JSONEncoder` only as its fallback).
     static func body(of request: ChatCompletionRequest) -> [UInt8] {
-        if let bytes = request.fastEncoded() { return bytes }
-        return (try? [UInt8](encoder.encode(request))) ?? Array("{}".utf8)
+        EnvelopeCodec().encode(request)
     }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
 
     private static let decoder = JSONDecoder()
 }
 
 /// The request body of chat completions (the fields Tierflow sends).
-struct ChatCompletionRequest: Encodable, JSONFastEncodable {
+struct ChatCompletionRequest: JSONFastEncodable {
     var model: String
     var messages: [ChatRequest.Message]
     var maxTokens: Int
