@@ -7,9 +7,9 @@ import Synchronization
 /// units) into ONE transaction with one multi-row `INSERT ... ON CONFLICT DO NOTHING` per table, then resumes
 /// all those callers together. The units of one call (``write(_:)-([HopWrite])``, e.g. a final hop and the
 /// result it produces) always share a transaction: a reader never sees one without the other. Replaying a
-/// unit inserts nothing and reports `.duplicate`. With more than one
-/// connection, units that arrive while one transaction waits for its commit (fsync) start the next one on
-/// another connection instead of waiting behind it.
+/// unit inserts nothing and reports `.duplicate`. Units that arrive while a transaction waits for its
+/// commit (fsync) wait for it and go into the next one, so batches grow with the load; only when
+/// `spillThreshold` units are waiting does another connection start a transaction beside it.
 ///
 /// If the database is unavailable, writes wait and are retried with capped, jittered backoff (never failed
 /// fast, never dropped) and ``isHealthy`` is false. A caller may cancel its task: the write then throws
@@ -40,6 +40,8 @@ public final class HopLogWriter: Sendable {
 
     private struct State {
         var queue: [Pending] = []
+        /// Units in `queue`.
+        var queuedUnits = 0
         var waiting: [UInt64: Waiter] = [:]
         var lookups: [Lookup] = []
         var nextID: UInt64 = 0
@@ -54,15 +56,29 @@ public final class HopLogWriter: Sendable {
     private let threads: [PostgresThread]
     private let logger: Logger
     private let maxBatchSize: Int
+    private let spillThreshold: Int
     private let backoff: PostgresConfiguration.Backoff
     let style: BatchInsert.Style
 
     /// Starts the writer's thread and connects in the background (see ``isHealthy``).
-    public convenience init(configuration: PostgresConfiguration, logger: Logger, maxBatchSize: Int = 500, connections: Int = 2) {
-        self.init(configuration: configuration, logger: logger, maxBatchSize: maxBatchSize, style: .unnest, connections: connections)
+    ///
+    /// - Parameters:
+    ///   - maxBatchSize: The most units in one transaction (a single call's units are never split).
+    ///   - connections: Connections, each on its own thread.
+    ///   - spillThreshold: Units waiting before a second connection starts a transaction while one commits;
+    ///     half of `maxBatchSize` by default.
+    public convenience init(
+        configuration: PostgresConfiguration, logger: Logger, maxBatchSize: Int = 500, connections: Int = 2, spillThreshold: Int? = nil
+    ) {
+        self.init(
+            configuration: configuration, logger: logger, maxBatchSize: maxBatchSize, style: .unnest, connections: connections,
+            spillThreshold: spillThreshold)
     }
 
-    init(configuration: PostgresConfiguration, logger: Logger, maxBatchSize: Int, style: BatchInsert.Style, connections: Int = 2) {
+    init(
+        configuration: PostgresConfiguration, logger: Logger, maxBatchSize: Int, style: BatchInsert.Style, connections: Int = 2,
+        spillThreshold: Int? = nil
+    ) {
         let health = self.health
         self.threads = (0..<max(1, connections)).map { index in
             PostgresThread(
@@ -71,6 +87,7 @@ public final class HopLogWriter: Sendable {
         }
         self.logger = logger
         self.maxBatchSize = max(1, maxBatchSize)
+        self.spillThreshold = max(1, spillThreshold ?? maxBatchSize / 2)
         self.backoff = configuration.reconnectBackoff
         self.style = style
         state.withLock { $0.idle = Array(threads.indices) }
@@ -132,7 +149,7 @@ public final class HopLogWriter: Sendable {
             await thread.close()
         }
         let (waiters, lookups) = state.withLock { state in
-            defer { state.waiting.removeAll(); state.queue.removeAll(); state.lookups.removeAll() }
+            defer { state.waiting.removeAll(); state.queue.removeAll(); state.queuedUnits = 0; state.lookups.removeAll() }
             return (Array(state.waiting.values), state.lookups)
         }
         waiters.forEach { $0.resume(throwing: Self.closedError) }
@@ -148,9 +165,13 @@ public final class HopLogWriter: Sendable {
             if state.isClosing { return .closed }
             state.waiting[id] = continuation
             state.queue.append((id, units))
-            // A drainer already running picks this up after its commit; an idle one starts at once.
-            guard let drainer = state.idle.popLast() else { return .none }
-            return .schedule(drainer)
+            state.queuedUnits += units.count
+            // A drainer already running picks this up after its commit; an idle one starts at once when none
+            // is running, or when enough is waiting to be worth a transaction of its own.
+            guard !state.idle.isEmpty, state.idle.count == threads.count || state.queuedUnits >= spillThreshold else {
+                return .none
+            }
+            return .schedule(state.idle.removeLast())
         }
         switch action {
         case .none: break
@@ -179,6 +200,7 @@ public final class HopLogWriter: Sendable {
                 for entry in state.queue {
                     guard units == 0 || units + entry.units.count <= maxBatchSize else { break }
                     taken += 1
+                    state.queuedUnits -= entry.units.count
                     if state.waiting[entry.id] != nil {
                         batch.append(entry)
                         units += entry.units.count
@@ -194,8 +216,8 @@ public final class HopLogWriter: Sendable {
             guard let work else { return }
             serve(work.lookups, session)
             if !work.batch.isEmpty {
-                // While this transaction waits for its commit, an idle connection takes what arrives next.
-                let helper = state.withLock { state in state.queue.isEmpty ? nil : state.idle.popLast() }
+                // While this transaction waits for its commit, an idle connection takes a large enough backlog.
+                let helper = state.withLock { state in state.queuedUnits >= spillThreshold ? state.idle.popLast() : nil }
                 if let helper { startDrain(on: helper) }
                 commit(work.batch, session, thread: thread)
             }

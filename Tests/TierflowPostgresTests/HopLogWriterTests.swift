@@ -157,6 +157,57 @@ struct HopLogWriterTests {
         try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
     }
 
+    @Test("writes that arrive during a commit wait for it until spillThreshold units are queued, then use a second connection")
+    func secondConnectionOnlyForABacklog() async throws {
+        try await LiveDatabase.migrateSharedDatabase()
+        let prefix = "test-spill-\(LiveDatabase.uniqueSuffix())-"
+        let application = "tierflow-tests-spill-\(LiveDatabase.uniqueSuffix())"
+        let writer = HopLogWriter(
+            configuration: LiveDatabase.configuration(url: LiveDatabase.workerURL, application: application), logger: LiveDatabase.logger,
+            connections: 2, spillThreshold: 8)
+        // Another session inserts the first unit's hop and keeps its transaction open: the writer's insert of
+        // that key waits for it, so the writer's first transaction cannot commit until this one ends.
+        let blocked = HopFixtures.unit(prefix: prefix, index: 0)
+        let holder = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+        _ = try await holder.execute("BEGIN")
+        _ = try await holder.execute(
+            """
+            INSERT INTO hops (query_id, stage, tier, attempt, worker, started_at, finished_at, decision)
+            VALUES ($1, $2, $3, $4, 'test-holder', now(), now(), 'held')
+            """, [.string(blocked.hop.queryId), .string(blocked.hop.stage), .string(blocked.hop.tier), .int(blocked.hop.attempt)])
+        let first = Task { try await writer.write(blocked) }
+        let observer = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+        func waitingOnLock() async throws -> Int {
+            let rows = try await observer.query(
+                "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                [.string(application)])
+            return try rows[0].int("n") ?? 0
+        }
+        for _ in 0..<200 where try await waitingOnLock() == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try await waitingOnLock() == 1)
+
+        // Four units (below the threshold) wait behind the blocked transaction instead of starting another.
+        let few = (1...4).map { HopFixtures.unit(prefix: prefix, index: $0) }
+        let fewTask = Task { try await HopFixtures.writeConcurrently(few, to: writer) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(writer.statistics.committedBatches == 0, "a unit below the threshold started a transaction of its own")
+
+        // Four more make eight: the second connection commits them while the first is still blocked.
+        let more = (5...8).map { HopFixtures.unit(prefix: prefix, index: $0) }
+        let outcomes = try await HopFixtures.writeConcurrently(more, to: writer) + fewTask.value
+        #expect(outcomes.allSatisfy { $0.hop == .inserted })
+        #expect(writer.statistics.committedBatches == 1)
+        #expect(writer.statistics.largestBatch == 8)
+
+        _ = try await holder.execute("ROLLBACK")
+        #expect(try await first.value.hop == .inserted)
+        #expect(writer.statistics.committedBatches == 2)
+        await holder.close()
+        await observer.close()
+        await writer.close()
+        try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
+    }
+
     @Test("writes issued around a backend kill all land exactly once")
     func writesAroundKill() async throws {
         try await LiveDatabase.migrateSharedDatabase()
