@@ -21,8 +21,22 @@ struct RawChainBench: AsyncParsableCommand {
         let endpoint = try AMQPEndpoint(url: url)
         let admin = try await AMQPQueueInspector(endpoint: endpoint.named("bench-raw-admin"), logger: Bench.logger)
         try await admin.declare(topology)
-        defer { Task { for queue in queues { try? await admin.deleteQueue(queue) }; await admin.close() } }
+        do {
+            try await measure(queues: queues, topology: topology, endpoint: endpoint)
+        } catch {
+            await Self.delete(queues, admin)
+            throw error
+        }
+        await Self.delete(queues, admin)
+    }
 
+    /// Deletes the chain's queues before the process exits (a `defer` with a detached task would not run).
+    private static func delete(_ queues: [String], _ admin: AMQPQueueInspector) async {
+        for queue in queues { try? await admin.deleteQueue(queue) }
+        await admin.close()
+    }
+
+    private func measure(queues: [String], topology: AMQPTopology, endpoint: AMQPEndpoint) async throws {
         // One relay per hop between queues: consume q_k, publish to q_k+1 and wait for the confirm, then ack.
         var relays: [(AMQPConsumer, AMQPPublisher)] = []
         for index in 0..<(hops - 1) {
