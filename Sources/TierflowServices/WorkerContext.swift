@@ -38,11 +38,12 @@ public struct WorkerContext: Sendable {
         return WorkerContext(config: config, topology: topology, endpoint: endpoint, publisher: publisher, writer: writer, logger: logger)
     }
 
-    /// A runner for `handler` consuming `queue` and, while `queue` is empty, its batch lane (if it has one).
-    public func runner(queue: String, handler: any StageHandler) -> StageRunner {
+    /// A runner for `handler` consuming `queue` and, while `queue` is empty, its batch lane (if it has one);
+    /// it holds `prefetch` deliveries at once (`queues.prefetch` when nil).
+    public func runner(queue: String, handler: any StageHandler, prefetch: Int? = nil) -> StageRunner {
         StageRunner(
             input: .init(
-                endpoint: endpoint, queue: queue, prefetch: config.queues.prefetch, topology: topology.all,
+                endpoint: endpoint, queue: queue, prefetch: prefetch ?? config.queues.prefetch, topology: topology.all,
                 deadLetterExchange: topology.deadLetterExchange, batchQueue: topology.batchLane(of: queue),
                 batchPrefetch: config.queues.batchPrefetch, batchLiveQuiet: .milliseconds(config.queues.batchLiveQuietMs),
                 batchRateWhileLive: Double(config.queues.batchRateWhileLive)),

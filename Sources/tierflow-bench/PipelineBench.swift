@@ -18,7 +18,7 @@ struct PipelineBench: AsyncParsableCommand {
     @Option(help: "Seconds per fixed-rate run.") var duration = 10
     @Option(help: "Replicas of the first tier's worker.") var replicas = 1
     @Option(help: "Simulated latency of the first tier, ms (0 = none).") var latency = 0.0
-    @Option(help: "Prefetch of every stage.") var prefetch = 64
+    @Option(help: "queues.prefetch of the pipeline (the shipped default).") var prefetch = 256
     @Option(help: "Concurrent backend calls per first-tier worker.") var concurrency = 256
     @Flag(help: "Every process records metrics and serves /metrics (to measure their cost).") var metrics = false
 

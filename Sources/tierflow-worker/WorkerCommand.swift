@@ -29,7 +29,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let http = HTTPClient(logger: logger)
         let backend = BackendFactory.make(tier: tierConfig, httpClient: http, logger: logger)
         let stage = TierWorkerStage(config: config, tier: tierConfig, backend: backend, writer: context.writer, logger: logger)
-        try await context.run([context.runner(queue: context.topology.tierQueue(tier), handler: stage)])
+        try await context.run([
+            context.runner(queue: context.topology.tierQueue(tier), handler: stage, prefetch: config.queues.prefetch(for: tierConfig))
+        ])
         await http.shutdown()
     }
 }

@@ -54,6 +54,18 @@ struct PipelineConfigTests {
         #expect(config.queues.deliveryLimit == 5)
     }
 
+    @Test("a tier worker holds at most twice its max_concurrency; the other stages hold queues.prefetch")
+    func tierWorkersPrefetchFollowsTheirConcurrency() throws {
+        let defaults = try parse(Self.valid)
+        #expect(defaults.queues.prefetch == 256)
+        #expect(defaults.queues.prefetch(for: defaults.tiers[0]) == 16, "max_concurrency defaults to 8")
+        let text = Self.valid.replacingOccurrences(of: "    model: qwen\n", with: "    model: qwen\n    max_concurrency: 300\n")
+            + "\nqueues: {prefetch: 100}\n"
+        let config = try parse(text)
+        #expect(config.queues.prefetch(for: config.tiers[0]) == 100, "never more than queues.prefetch")
+        #expect(config.queues.prefetch(for: config.tiers[1]) == 16)
+    }
+
     @Test func theRepositoryPipelineYAMLIsValid() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../pipeline.yaml").path
         let config = try PipelineConfig.load(path: path, environment: [:])

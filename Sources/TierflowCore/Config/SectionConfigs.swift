@@ -43,6 +43,8 @@ public struct DatabaseConfig: Sendable, Hashable {
 
 /// Settings shared by every work queue.
 public struct QueueConfig: Sendable, Hashable {
+    /// Deliveries a Layer 0, router or evaluator process holds at once. A stage commits the hops of what it
+    /// holds together, so under load a larger prefetch means fewer, larger transactions.
     public var prefetch: Int
     /// Deliveries of one message before the broker dead-letters it (quorum `x-delivery-limit`).
     public var deliveryLimit: Int
@@ -56,7 +58,7 @@ public struct QueueConfig: Sendable, Hashable {
     public var batchRateWhileLive: Int
 
     init(_ node: ConfigNode?) throws(ConfigError) {
-        prefetch = 64
+        prefetch = 256
         deliveryLimit = 5
         maxMessageBytes = 1 << 20
         batchPrefetch = 8
@@ -72,6 +74,13 @@ public struct QueueConfig: Sendable, Hashable {
         prefetch = try node.optional("prefetch")?.int(in: 1...65_535) ?? prefetch
         deliveryLimit = try node.optional("delivery_limit")?.int(in: 1...1000) ?? deliveryLimit
         maxMessageBytes = try node.optional("max_message_bytes")?.int(in: 1024...(128 << 20)) ?? maxMessageBytes
+    }
+
+    /// Deliveries a worker of `tier` holds at once: `prefetch`, but no more than twice the tier's
+    /// `max_concurrency`, so a replica does not hoard calls it cannot start while other replicas idle, and a
+    /// draining worker has little left to finish.
+    public func prefetch(for tier: TierConfig) -> Int {
+        min(prefetch, 2 * tier.maxConcurrency)
     }
 }
 
