@@ -49,8 +49,8 @@ out.append("## Pipeline\n")
 out.append("Five queue hops (ingest → Layer 0 → router → tier worker → evaluator → results), each stage a separate "
            "process, every hop committed to PostgreSQL before the stage acknowledges its input; "
            "simulated backend with no latency, one replica per stage. The raw chain is the same number of hops with the "
-           "same message size, persistent quorum queues, confirms and manual acks, but no logic and no database, "
-           "measured in the same run.\n")
+           "same message size, persistent quorum queues, confirms, manual acks and prefetch (256, the default "
+           "`queues.prefetch`), but no logic and no database, measured in the same run.\n")
 raw = by("raw-chain")
 mx = by("pipeline-max")
 mx1 = [r for r in mx if r.get("latency_ms", 0) == 0]

@@ -27,10 +27,12 @@ run() {
 
 if [ $quick = 1 ]; then n=5000; d=5; rows=5000; else n=30000; d=15; rows=50000; fi
 bench="$bin/tierflow-bench"
-run "$bench" raw-chain --messages "$n"
-run "$bench" pipeline --bin "$bin" --messages "$n" --rates "" 
-run "$bench" raw-chain --messages "$n"
-run "$bench" pipeline --bin "$bin" --messages 0 --rates 100,300,1000 --duration "$d"
+# The raw chain and the pipeline hold the same number of deliveries per consumer (the default queues.prefetch).
+prefetch=256
+run "$bench" raw-chain --messages "$n" --prefetch "$prefetch"
+run "$bench" pipeline --bin "$bin" --messages "$n" --rates "" --prefetch "$prefetch"
+run "$bench" raw-chain --messages "$n" --prefetch "$prefetch"
+run "$bench" pipeline --bin "$bin" --messages 0 --rates 100,300,1000 --duration "$d" --prefetch "$prefetch"
 run "$bench" hoplog --rows "$rows"
 # Scaling: one tier with realistic latency (200 ms per call, 16 concurrent calls per worker), 1-3 workers.
 for replicas in 1 2 3; do
