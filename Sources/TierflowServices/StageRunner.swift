@@ -148,11 +148,6 @@ public final class StageRunner: Service, Sendable {
             do {
                 metrics.finished(try await handleOnce(message, delivery: delivery, consumer: consumer), since: start)
                 return
-            } catch let error as AMQPError where error.code == .staleDelivery {
-                // The connection that delivered it is gone; the broker redelivers it.
-                logger.debug("delivery went stale before its ack", metadata: ["error": "\(error)"])
-                metrics.released()
-                return
             } catch is CancellationError {
                 metrics.released()
                 return
