@@ -103,7 +103,8 @@ if hop:
                f"{h['writers']} concurrent writers, {h['rows']:,} rows in {h['transactions']} transactions | {h['writer_rate']:,.0f} |")
     out.append(f"| plain `COPY` of the same rows, one statement, no conflict handling | {h['copy_rate']:,.0f} |")
     out.append(f"\nThe writer reaches {100 * h['writer_rate'] / h['copy_rate']:.0f}% of COPY while reporting, per row, whether it "
-               "was new (what makes replays idempotent). Command: `" + rel(h["_command"]) + "`\n")
+               "was new (what makes replays idempotent). Both timings include encoding the rows (binary arrays for the "
+               "writer, COPY's text format for COPY). Command: `" + rel(h["_command"]) + "`\n")
 
 for section in sections:
     out.append(section + "\n")

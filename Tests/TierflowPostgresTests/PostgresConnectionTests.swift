@@ -68,6 +68,26 @@ struct PostgresConnectionTests {
         #expect(try rows.first?.string("json") == "x\u{FFFD}y")
     }
 
+    @Test("COPY stores fields with backslashes, tabs, newlines and non-ASCII text exactly")
+    func copyEscaping() async throws {
+        let connection = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+        defer { Task { await connection.close() } }
+        let prefix = "copy-\(LiveDatabase.uniqueSuffix())-"
+        let awkward = "tab\there\nnew line\r\\N back\\slash Grüße 🚀"
+        let hop = HopRecord(
+            queryId: prefix + "1", stage: "tier", tier: "edge", worker: "w", startedAt: Date(), finishedAt: Date(),
+            decision: "answered", model: awkward, error: nil, detail: #"{"k": "a\tb\\c ü"}"#)
+        #expect(try await connection.copyHops([hop]) == 1)
+        let rows = try await connection.query(
+            "SELECT model, error, score, detail ->> 'k' AS k FROM hops WHERE query_id = $1", [.string(prefix + "1")])
+        let row = try #require(rows.first)
+        #expect(try row.string("model") == awkward)
+        #expect(try row.isNull("error"))
+        #expect(try row.isNull("score"))
+        #expect(try row.string("k") == "a\tb\\c ü")
+        try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
+    }
+
     @Test("an SQL injection attempt in a parameter is stored literally")
     func injectionIsLiteral() async throws {
         try await LiveDatabase.migrateSharedDatabase()
