@@ -5,6 +5,10 @@ import TierflowPostgres
 
 /// The rows and messages that make a result final: the `results` row and its `result` hop, the
 /// message on the results exchange, and the reply to the caller's queue when it asked for one.
+///
+/// The answer is stored once, in the `results` row: the `result` hop records the decision, confidence and
+/// model but leaves `output` empty (a redelivered message is finalised again from its envelope, never
+/// from a stored output).
 struct ResultPublications {
     let topology: PipelineTopology
     let codec: EnvelopeCodec
@@ -14,7 +18,7 @@ struct ResultPublications {
         let body = codec.encode(result)
         let hop = stamp.hop(
             result.queryId, stage: "result", started: started, decision: result.endedBy, score: result.confidence,
-            model: result.model, costUSD: 0, output: String(decoding: body, as: UTF8.self))
+            model: result.model, costUSD: 0)
         var publications = [
             Publication(
                 exchange: topology.resultsExchange, routingKey: result.routingKey, body: body, messageId: result.queryId,

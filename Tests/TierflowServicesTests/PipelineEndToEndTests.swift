@@ -43,6 +43,13 @@ struct PipelineEndToEndTests {
         let id = try await pipeline.publish(event: pipeline.event())
         let results = try await pipeline.results(for: [id])
         let hops = try await pipeline.hops(id)
+        // The answer is stored once: in `results`, not again as the `result` hop's output.
+        let stored = try await pipeline.database.query(
+            """
+            SELECT r.answer, h.output IS NULL AS no_copy
+            FROM results r JOIN hops h ON h.query_id = r.query_id AND h.stage = 'result' WHERE r.query_id = $1
+            """,
+            [.string(id)])
         await pipeline.stop()
 
         let result = try #require(results[id])
@@ -51,6 +58,8 @@ struct PipelineEndToEndTests {
         #expect(result.simulated)
         #expect(result.escalations == 0)
         #expect(Set(hops) == ["ingest#0:accepted", "layer0#0:miss", "router#0:route:edge", "tier/edge#0:answered", "evaluator/edge#0:accept", "result#0:accepted"])
+        #expect(try stored.first?.string("answer")?.isEmpty == false)
+        #expect(try stored.first?.bool("no_copy") == true)
     }
 
     @Test func lowConfidenceEscalatesThroughEveryTierWithItsHistory() async throws {
