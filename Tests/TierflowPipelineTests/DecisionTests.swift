@@ -141,4 +141,21 @@ struct DecisionTests {
         let chat = builder.prompt(for: Fixtures.envelope(.chat(ChatRequest(messages: [.init(role: "system", content: "s"), .init(role: "user", content: "q")]))), askForConfidence: false, maxTokens: nil)
         #expect(chat.messages.map(\.role) == ["system", "user"])
     }
+
+    @Test func promptTemplatesKeepUnknownAndUnclosedPlaceholdersAndNonASCIIText() {
+        let event = Fixtures.event(message: "Pumpe läuft heiß 🔥")
+        func rendered(_ template: String) -> String? {
+            PromptBuilder(templates: ["scada": template])
+                .prompt(for: Fixtures.envelope(.faultEvent(event)), askForConfidence: false, maxTokens: nil).messages.first?.content
+        }
+        #expect(rendered("  {site}{line}/{asset}: {message} ({values}) ") == "plant-aL1/P-101: Pumpe läuft heiß 🔥 (flow=12.5)")
+        #expect(rendered("Größe {nope} {a{b} {tag}") == "Größe {nope} {a{b} FIR123")
+        #expect(rendered("{severity} {fault_code} {unclosed") == "medium M001 {unclosed")
+        #expect(rendered("{}{tag}}") == "{}FIR123}")
+        let chatTemplate = PromptBuilder(templates: ["chat": "Q: {question}\n{messages}"])
+        let chat = chatTemplate.prompt(
+            for: Fixtures.envelope(.chat(ChatRequest(messages: [.init(role: "user", content: "wie heiß?")]))), askForConfidence: false,
+            maxTokens: nil)
+        #expect(chat.messages.first?.content == "Q: wie heiß?\nuser: wie heiß?")
+    }
 }

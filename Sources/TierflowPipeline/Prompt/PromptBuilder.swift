@@ -37,11 +37,12 @@ public struct PromptBuilder: Sendable {
         switch envelope.payload {
         case .faultEvent(let event):
             let template = templates[envelope.source.rawValue] ?? templates["scada"] ?? Self.defaultFaultTemplate
-            messages = [.init(role: "user", content: Self.render(template, values: Self.values(of: event)))]
+            messages = [.init(role: "user", content: Self.render(template) { Self.value($0, of: event) })]
         case .chat(let chat):
             if let template = templates["chat"], template.trimmingCharacters(in: .whitespacesAndNewlines) != "{messages}" {
                 let transcript = chat.messages.map { "\($0.role): \($0.content)" }.joined(separator: "\n")
-                messages = [.init(role: "user", content: Self.render(template, values: ["messages": transcript, "question": chat.question]))]
+                let values = ["messages": transcript, "question": chat.question]
+                messages = [.init(role: "user", content: Self.render(template) { values[$0] })]
             } else {
                 messages = chat.messages
             }
@@ -54,33 +55,44 @@ public struct PromptBuilder: Sendable {
 
     static let defaultFaultTemplate = "Diagnose this alarm: {fault_code} {tag} {alarm_type} on {asset} at {site}: {message}"
 
-    static func values(of event: FaultEvent) -> [String: String] {
-        let readings = (event.values ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-        return [
-            "site": event.site, "line": event.line ?? "-", "asset": event.asset, "asset_class": event.assetClass ?? "unknown",
-            "tag": event.tag ?? "-", "alarm_type": event.alarmType ?? "-", "fault_code": event.faultCode ?? "-",
-            "severity": event.severity.rawValue, "message": event.message, "values": readings.isEmpty ? "none" : readings,
-            "timestamp": event.timestamp ?? "-",
-        ]
+    /// The value of placeholder `name` for `event`, or nil for a name templates do not know.
+    static func value(_ name: String, of event: FaultEvent) -> String? {
+        switch name {
+        case "site": return event.site
+        case "line": return event.line ?? "-"
+        case "asset": return event.asset
+        case "asset_class": return event.assetClass ?? "unknown"
+        case "tag": return event.tag ?? "-"
+        case "alarm_type": return event.alarmType ?? "-"
+        case "fault_code": return event.faultCode ?? "-"
+        case "severity": return event.severity.rawValue
+        case "message": return event.message
+        case "timestamp": return event.timestamp ?? "-"
+        case "values":
+            let readings = (event.values ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            return readings.isEmpty ? "none" : readings
+        default: return nil
+        }
     }
 
-    /// Replaces `{name}` with `values[name]`; leaves unknown placeholders as written.
-    static func render(_ template: String, values: [String: String]) -> String {
-        var output = ""
-        output.reserveCapacity(template.utf8.count + 64)
-        var rest = Substring(template)
-        while let open = rest.firstIndex(of: "{") {
-            output += rest[..<open]
-            guard let close = rest[open...].firstIndex(of: "}") else { break }
-            let name = String(rest[rest.index(after: open)..<close])
-            if let value = values[name] {
-                output += value
-            } else {
-                output += rest[open...close]
+    /// Replaces `{name}` with `value(name)`; leaves unknown placeholders as written. Scans UTF-8 bytes (the
+    /// braces are ASCII) and copies the text between placeholders in runs.
+    static func render(_ template: String, value: (String) -> String?) -> String {
+        let bytes = Array(template.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + 64)
+        var copied = 0
+        var index = 0
+        while let open = bytes[index...].firstIndex(of: UInt8(ascii: "{")) {
+            guard let close = bytes[(open + 1)...].firstIndex(of: UInt8(ascii: "}")) else { break }
+            if let replacement = value(String(decoding: bytes[(open + 1)..<close], as: UTF8.self)) {
+                output.append(contentsOf: bytes[copied..<open])
+                output.append(contentsOf: replacement.utf8)
+                copied = close + 1
             }
-            rest = rest[rest.index(after: close)...]
+            index = close + 1
         }
-        output += rest
-        return output.trimmingWhitespace()
+        output.append(contentsOf: bytes[copied...])
+        return String(decoding: output, as: UTF8.self).trimmingWhitespace()
     }
 }
