@@ -24,29 +24,26 @@ struct HopBatch {
             let statement = table.insert.statement(rows: table.rows, style: style)
             return PostgresStatementCall(sql: statement.sql, parameters: statement.parameters, prepare: statement.prepare)
         })
-        var insertedHops = Set<HopRecord.Key>()
-        var insertedQueries = Set<String>()
-        var insertedResults = Set<String>()
-        var insertedDeadLetters = Set<String>()
-        for (table, rows) in zip(tables.map(\.table), returned) {
-            for row in rows {
-                switch table {
-                case .hops:
-                    insertedHops.insert(HopRecord.Key(
+        // Usually every row is new: then the keys the database returned need not be read at all.
+        var inserted: (hops: Set<HopRecord.Key>?, queries: Set<String>?, results: Set<String>?, deadLetters: Set<String>?) = (nil, nil, nil, nil)
+        for (table, rows) in zip(tables, returned) where rows.count < table.rows.count {
+            switch table.table {
+            case .hops:
+                inserted.hops = Set(try rows.map { row in
+                    HopRecord.Key(
                         queryId: try row.string("query_id") ?? "", stage: try row.string("stage") ?? "",
-                        tier: try row.string("tier") ?? "", attempt: try row.int("attempt") ?? 0))
-                case .queries: insertedQueries.insert(try row.string("id") ?? "")
-                case .results: insertedResults.insert(try row.string("query_id") ?? "")
-                case .deadLetters: insertedDeadLetters.insert(try row.string("message_id") ?? "")
-                }
+                        tier: try row.string("tier") ?? "", attempt: try row.int("attempt") ?? 0)
+                })
+            case .queries: inserted.queries = Set(try rows.map { try $0.string("id") ?? "" })
+            case .results: inserted.results = Set(try rows.map { try $0.string("query_id") ?? "" })
+            case .deadLetters: inserted.deadLetters = Set(try rows.map { try $0.string("message_id") ?? "" })
             }
         }
-        let inserted = (insertedHops, insertedQueries, insertedResults, insertedDeadLetters)
 
-        let hopWinners = Self.winners(hopOwners, inserted: inserted.0)
-        let queryWinners = Self.winners(queryOwners, inserted: inserted.1)
-        let resultWinners = Self.winners(resultOwners, inserted: inserted.2)
-        let deadLetterWinners = Self.winners(deadLetterOwners, inserted: inserted.3)
+        let hopWinners = Self.winners(hopOwners, inserted: inserted.hops)
+        let queryWinners = Self.winners(queryOwners, inserted: inserted.queries)
+        let resultWinners = Self.winners(resultOwners, inserted: inserted.results)
+        let deadLetterWinners = Self.winners(deadLetterOwners, inserted: inserted.deadLetters)
         return units.indices.map { index in
             let unit = units[index]
             return HopWriteOutcome(
@@ -57,15 +54,20 @@ struct HopBatch {
         }
     }
 
-    /// For each distinct key, the first unit index that carries it; sorted by key.
-    private static func firstOwners<Key: Hashable & Comparable>(_ pairs: [(Key, Int)]) -> [(key: Key, index: Int)] {
-        var owners: [Key: Int] = [:]
-        for (key, index) in pairs where owners[key] == nil { owners[key] = index }
-        return owners.map { (key: $0.key, index: $0.value) }.sorted { $0.key < $1.key }
+    /// For each distinct key, the first unit index that carries it; sorted by key. `pairs` come in unit
+    /// order and the sort is stable, so the first of equal keys is the first unit that carries it.
+    private static func firstOwners<Key: Comparable>(_ pairs: [(Key, Int)]) -> [(key: Key, index: Int)] {
+        var owners: [(key: Key, index: Int)] = []
+        owners.reserveCapacity(pairs.count)
+        for (key, index) in pairs.sorted(by: { $0.0 < $1.0 }) where owners.last?.key != key {
+            owners.append((key, index))
+        }
+        return owners
     }
 
-    /// Unit indices whose key the database reported as inserted.
-    private static func winners<Key: Hashable>(_ owners: [(key: Key, index: Int)], inserted: Set<Key>) -> Set<Int> {
-        Set(owners.lazy.filter { inserted.contains($0.key) }.map(\.index))
+    /// Unit indices whose key the database reported as inserted (all of them when it returned every key).
+    private static func winners<Key: Hashable>(_ owners: [(key: Key, index: Int)], inserted: Set<Key>?) -> Set<Int> {
+        guard let inserted else { return Set(owners.lazy.map(\.index)) }
+        return Set(owners.lazy.filter { inserted.contains($0.key) }.map(\.index))
     }
 }

@@ -42,6 +42,28 @@ struct HopLogWriterTests {
         try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
     }
 
+    @Test("one transaction mixing new rows, stored rows and repeats within it reports each unit exactly")
+    func mixedBatchOutcomes() async throws {
+        try await LiveDatabase.migrateSharedDatabase()
+        let prefix = "test-mix-\(LiveDatabase.uniqueSuffix())-"
+        let writer = makeWriter()
+        let reader = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+        let stored = try await writer.write([0, 2].map { HopFixtures.unit(prefix: prefix, index: $0, query: true) })
+        #expect(stored.allSatisfy { $0.hop == .inserted && $0.query == .inserted })
+
+        // Units 4 and 1 repeat inside the batch; 0 and 2 are already stored; 3 is stored only as a query.
+        _ = try await writer.write(HopFixtures.unit(prefix: prefix, index: 3, stage: "router", query: true))
+        let indices = [4, 0, 1, 2, 4, 3, 1]
+        let outcomes = try await writer.write(indices.map { HopFixtures.unit(prefix: prefix, index: $0, query: true) })
+        #expect(outcomes.map(\.hop) == [.inserted, .duplicate, .inserted, .duplicate, .duplicate, .inserted, .duplicate])
+        #expect(outcomes.map(\.query) == [.inserted, .duplicate, .inserted, .duplicate, .duplicate, .duplicate, .duplicate])
+        #expect(try await HopFixtures.counts(prefix: prefix, on: reader)["hops"] == 6)
+        #expect(try await HopFixtures.counts(prefix: prefix, on: reader)["queries"] == 5)
+        await writer.close()
+        await reader.close()
+        try await LiveDatabase.deleteRows(queryIdPrefix: prefix)
+    }
+
     @Test("two different units writing a result for the same query: exactly one result lands")
     func resultUniquePerQuery() async throws {
         try await LiveDatabase.migrateSharedDatabase()
