@@ -68,8 +68,27 @@ public struct HopRecord: Sendable, Hashable {
             self.attempt = attempt
         }
 
+        /// Orders by query id, stage, tier and attempt, comparing the texts' UTF-8 bytes (one pass each; the
+        /// writer only needs an order every process agrees on, to take row locks in the same order).
         public static func < (lhs: Key, rhs: Key) -> Bool {
-            (lhs.queryId, lhs.stage, lhs.tier, lhs.attempt) < (rhs.queryId, rhs.stage, rhs.tier, rhs.attempt)
+            if let order = Self.compare(lhs.queryId, rhs.queryId) { return order }
+            if let order = Self.compare(lhs.stage, rhs.stage) { return order }
+            if let order = Self.compare(lhs.tier, rhs.tier) { return order }
+            return lhs.attempt < rhs.attempt
+        }
+
+        /// Whether `lhs` sorts before `rhs` byte-wise, or nil when they are equal.
+        private static func compare(_ lhs: String, _ rhs: String) -> Bool? {
+            var lhs = lhs
+            var rhs = rhs
+            return lhs.withUTF8 { left in
+                rhs.withUTF8 { right in
+                    let common = min(left.count, right.count)
+                    let order = common == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, common)
+                    if order != 0 { return order < 0 }
+                    return left.count == right.count ? nil : left.count < right.count
+                }
+            }
         }
     }
 }
