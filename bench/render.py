@@ -55,20 +55,24 @@ raw = by("raw-chain")
 mx = by("pipeline-max")
 mx1 = [r for r in mx if r.get("latency_ms", 0) == 0]
 if raw and mx1:
+    # The machine is shared and noisy: raw-chain and pipeline runs alternate, and the ratio is of their means.
     raw_rate = sum(r["rate"] for r in raw) / len(raw)
+    rate = sum(r["rate"] for r in mx1) / len(mx1)
     p = mx1[0]
+    each = lambda runs, unit: ", ".join(f"{r['rate']:,.0f}" for r in runs) + f" {unit}"
     out.append("| measure | value |\n|---|---|")
-    out.append(f"| raw 5-hop chain (mean of {len(raw)} runs around the pipeline run) | {raw_rate:,.0f} msg/s |")
-    out.append(f"| full pipeline, sustained (10th–90th percentile of arrivals), {p['messages']:,} queries | {p['rate']:,.0f} queries/s |")
-    out.append(f"| pipeline / raw chain | {100 * p['rate'] / raw_rate:.0f}% |")
+    out.append(f"| raw 5-hop chain, {p['messages']:,} messages (mean of {len(raw)} runs: {each(raw, 'msg/s')}) | {raw_rate:,.0f} msg/s |")
+    out.append(f"| full pipeline, sustained (10th–90th percentile of arrivals), {p['messages']:,} queries (mean of {len(mx1)} runs "
+               f"between them: {each(mx1, 'queries/s')}) | {rate:,.0f} queries/s |")
+    out.append(f"| pipeline / raw chain | {100 * rate / raw_rate:.0f}% |")
     if "p50_ms" in p:
-        out.append(f"| latency under that overload (queueing included) p50 / p99 | {p['p50_ms']:,.0f} / {p['p99_ms']:,.0f} ms |")
+        out.append(f"| latency under that overload (queueing included), first run, p50 / p99 | {p['p50_ms']:,.0f} / {p['p99_ms']:,.0f} ms |")
     out.append("")
     out.append("Commands: `" + rel(raw[0]["_command"]) + "`, `" + rel(p["_command"]) + "`\n")
     at300 = [r for r in by("pipeline-rate") if r["target_rate"] == 300]
     out.append("| target (issue 8) | measured | met |\n|---|---|---|")
-    out.append(f"| ≥ 1,000 queries/s sustained with every hop logged | {p['rate']:,.0f} queries/s | {'yes' if p['rate'] >= 1000 else '**no**'} |")
-    out.append(f"| ≥ 60% of the raw chain in the same run | {100 * p['rate'] / raw_rate:.0f}% | {'yes' if p['rate'] >= 0.6 * raw_rate else '**no**'} |")
+    out.append(f"| ≥ 1,000 queries/s sustained with every hop logged | {rate:,.0f} queries/s | {'yes' if rate >= 1000 else '**no**'} |")
+    out.append(f"| ≥ 60% of the raw chain in the same run | {100 * rate / raw_rate:.0f}% | {'yes' if rate >= 0.6 * raw_rate else '**no**'} |")
     if at300:
         q = at300[0]["p99_ms"]
         out.append(f"| p99 ≤ 50 ms at 300 queries/s | {q:.1f} ms | {'yes' if q <= 50 else '**no**'} |")
