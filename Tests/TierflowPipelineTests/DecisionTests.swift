@@ -86,6 +86,14 @@ struct DecisionTests {
         #expect(score("Replace the bearing.\nConfidence: 30") < score("Replace the bearing.\nConfidence: 95"))
         #expect(abs(score("Replace the bearing.\nConfidence: 95") - 0.95) < 0.001)
         #expect(abs(score("Replace the bearing on the pump.") - 0.6) < 0.001)
+        // Eight characters are not "very short"; seven are, also when they take many bytes.
+        #expect(abs(score("Reset it") - 0.6) < 0.001)
+        #expect(abs(score("Reset!!") - 0.3) < 0.001)
+        #expect(abs(score("🔧🔧🔧🔧🔧🔧🔧") - 0.3) < 0.001)
+        // Phrases are found anywhere, also at the very end, and not across a gap.
+        #expect(score("The bearing, perhaps") < 0.6 * 0.81)
+        #expect(abs(score("The bearing, perhap s") - 0.6) < 0.001)
+        #expect(ConfidenceScorer.contains(Array("abc".utf8), []) && !ConfidenceScorer.contains(Array("ab".utf8), Array("abc".utf8)))
     }
 
     @Test func escalationDeadlineAndSpendCap() {

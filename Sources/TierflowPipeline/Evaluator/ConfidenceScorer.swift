@@ -57,7 +57,8 @@ public struct ConfidenceScorer: Sendable {
             signals["hedging"] = Double(hedges)
             confidence *= pow(0.8, Double(min(hedges, 3)))
         }
-        if answer.count < 8 {
+        // Fewer than eight characters (counting stops at the eighth, however long the answer).
+        if answer.index(answer.startIndex, offsetBy: 8, limitedBy: answer.endIndex) == nil {
             signals["very_short"] = 1
             confidence *= 0.5
         }
@@ -96,16 +97,24 @@ public struct ConfidenceScorer: Sendable {
 
     /// Byte-wise substring search: the answers are short and the phrases few, and this avoids
     /// Foundation's bridged string search on the hot path.
+    /// Whether `needle` occurs in `haystack` (an empty needle always does): `memchr` finds each candidate
+    /// first byte, `memcmp` checks the rest.
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return needle.isEmpty }
-        let first = needle[0]
-        var index = 0
-        let last = haystack.count - needle.count
-        while index <= last {
-            if haystack[index] == first && haystack[index..<(index + needle.count)].elementsEqual(needle) { return true }
-            index += 1
+        guard !needle.isEmpty else { return true }
+        guard haystack.count >= needle.count else { return false }
+        return haystack.withUnsafeBufferPointer { hay in
+            needle.withUnsafeBufferPointer { pin in
+                var start = hay.baseAddress!
+                let lastStart = hay.baseAddress! + (hay.count - pin.count)
+                while start <= lastStart {
+                    guard let found = memchr(start, Int32(pin[0]), lastStart - start + 1) else { return false }
+                    let candidate = UnsafePointer(found.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(candidate, pin.baseAddress!, pin.count) == 0 { return true }
+                    start = candidate + 1
+                }
+                return false
+            }
         }
-        return false
     }
 
     private static func lastIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
