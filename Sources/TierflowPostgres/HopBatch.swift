@@ -25,7 +25,8 @@ struct HopBatch {
             return PostgresStatementCall(sql: statement.sql, parameters: statement.parameters, prepare: statement.prepare)
         })
         // Usually every row is new: then the keys the database returned need not be read at all.
-        var inserted: (hops: Set<HopRecord.Key>?, queries: Set<String>?, results: Set<String>?, deadLetters: Set<String>?) = (nil, nil, nil, nil)
+        var inserted: (hops: Set<HopRecord.Key>?, queries: Set<String>?, results: Set<String>?, deadLetters: Set<String>?)
+        inserted = (nil, nil, nil, nil)
         for (table, rows) in zip(tables, returned) where rows.count < table.rows.count {
             switch table.table {
             case .hops:

@@ -95,10 +95,8 @@ public struct ConfidenceScorer: Sendable {
 
     private static let confidenceLabel = Array("confidence:".utf8)
 
-    /// Byte-wise substring search: the answers are short and the phrases few, and this avoids
-    /// Foundation's bridged string search on the hot path.
-    /// Whether `needle` occurs in `haystack` (an empty needle always does): `memchr` finds each candidate
-    /// first byte, `memcmp` checks the rest.
+    /// Whether `needle` occurs in `haystack` (an empty needle always does), byte-wise: `memchr` finds each
+    /// candidate first byte, `memcmp` checks the rest.
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty else { return true }
         guard haystack.count >= needle.count else { return false }
