@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 extension StringProtocol {
     /// The text without leading and trailing characters that match `predicate`.
     ///
@@ -26,23 +20,6 @@ extension StringProtocol {
     public func containsBytes(of needle: String) -> Bool {
         var haystack = String(self)
         var needle = needle
-        return haystack.withUTF8 { haystack in
-            needle.withUTF8 { needle in
-                guard !needle.isEmpty else { return true }
-                guard haystack.count >= needle.count, let base = haystack.baseAddress, let pattern = needle.baseAddress else {
-                    return false
-                }
-                // memchr for the first byte, memcmp for the rest (memmem is a GNU extension Glibc's module hides).
-                var offset = 0
-                let last = haystack.count - needle.count
-                while offset <= last {
-                    guard let hit = memchr(base + offset, Int32(pattern.pointee), last - offset + 1) else { return false }
-                    let position = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
-                    if memcmp(base + position, pattern, needle.count) == 0 { return true }
-                    offset = position + 1
-                }
-                return false
-            }
-        }
+        return haystack.withUTF8 { haystack in needle.withUTF8 { ByteSearch.contains(haystack, $0) } }
     }
 }

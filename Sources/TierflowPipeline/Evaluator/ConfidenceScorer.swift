@@ -95,24 +95,9 @@ public struct ConfidenceScorer: Sendable {
 
     private static let confidenceLabel = Array("confidence:".utf8)
 
-    /// Whether `needle` occurs in `haystack` (an empty needle always does), byte-wise: `memchr` finds each
-    /// candidate first byte, `memcmp` checks the rest.
+    /// Whether `needle` occurs in `haystack`, byte-wise (``ByteSearch``).
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty else { return true }
-        guard haystack.count >= needle.count else { return false }
-        return haystack.withUnsafeBufferPointer { hay in
-            needle.withUnsafeBufferPointer { pin in
-                var start = hay.baseAddress!
-                let lastStart = hay.baseAddress! + (hay.count - pin.count)
-                while start <= lastStart {
-                    guard let found = memchr(start, Int32(pin[0]), lastStart - start + 1) else { return false }
-                    let candidate = UnsafePointer(found.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(candidate, pin.baseAddress!, pin.count) == 0 { return true }
-                    start = candidate + 1
-                }
-                return false
-            }
-        }
+        haystack.withUnsafeBufferPointer { haystack in needle.withUnsafeBufferPointer { ByteSearch.contains(haystack, $0) } }
     }
 
     private static func lastIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
