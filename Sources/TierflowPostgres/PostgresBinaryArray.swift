@@ -38,7 +38,7 @@ enum PostgresBinaryArray {
             case (.null, _):
                 append(Int32(-1), to: &out)
             case (.string(let text), 25):
-                appendElement(Array(PostgresValue.sanitised(text).utf8), to: &out)
+                appendElement(PostgresValue.sanitised(text), to: &out)
             case (.int(let value), 23):
                 guard let small = Int32(exactly: value) else { return nil }
                 append(Int32(4), to: &out)
@@ -53,7 +53,7 @@ enum PostgresBinaryArray {
                 append(Int32(8), to: &out)
                 append(microsecondsSince2000(date), to: &out)
             case (.json(let text), 3802):
-                appendElement([1] + Array(PostgresValue.sanitisedJSON(text).utf8), to: &out)  // jsonb format version 1
+                appendElement(PostgresValue.sanitisedJSON(text), versionByte: 1, to: &out)  // jsonb format version 1
             case (.bytes(let bytes), 17):
                 appendElement(bytes, to: &out)
             default:
@@ -71,6 +71,14 @@ enum PostgresBinaryArray {
     private static func appendElement(_ bytes: [UInt8], to out: inout [UInt8]) {
         append(Int32(bytes.count), to: &out)
         out.append(contentsOf: bytes)
+    }
+
+    /// A text element's length and UTF-8 bytes, after an optional format version byte, copied straight from
+    /// the string (no intermediate array per element).
+    private static func appendElement(_ text: String, versionByte: UInt8? = nil, to out: inout [UInt8]) {
+        append(Int32(text.utf8.count + (versionByte == nil ? 0 : 1)), to: &out)
+        if let versionByte { out.append(versionByte) }
+        out.append(contentsOf: text.utf8)
     }
 
     private static func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
