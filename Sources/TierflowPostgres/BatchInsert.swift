@@ -1,6 +1,15 @@
-/// A multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING <key>` for one table, built either from one
-/// array parameter per column (`unnest`) or from sized multi-row `VALUES`.
+/// A multi-row `INSERT` for one table, built either from one array parameter per column (`unnest`) or from
+/// sized multi-row `VALUES`; either a plain insert that fails on an existing key, or one that skips existing
+/// keys (`ON CONFLICT DO NOTHING`) and returns the keys it inserted.
 struct BatchInsert: Sendable {
+    /// What the statement does with a row whose key is already stored.
+    enum Conflicts: Sendable {
+        /// Fail the statement (`unique_violation`): the cheapest insert, for rows expected to be new.
+        case fail
+        /// Skip the row (`ON CONFLICT DO NOTHING`) and return the keys of the rows inserted.
+        case skipAndReturnKeys
+    }
+
     enum Style: Sendable {
         /// `INSERT ... SELECT ... FROM unnest($1::text[], ...)`: fixed SQL, prepared once; arrays in binary format.
         case unnest
@@ -19,8 +28,8 @@ struct BatchInsert: Sendable {
     let table: String
     let columns: [Column]
     let returning: [String]
-    /// The `unnest` statement, built once: it is the same for every batch.
-    private let unnestSQL: String
+    /// The `unnest` statements (plain, and skipping conflicts), built once: they are the same for every batch.
+    private let unnestSQL: (plain: String, skipping: String)
 
     init(table: String, columns: [Column], returning: [String]) {
         self.table = table
@@ -31,21 +40,27 @@ struct BatchInsert: Sendable {
         let selected = columns.map { column in
             column.defaultExpression.map { "COALESCE(\(column.name), \($0))" } ?? column.name
         }.joined(separator: ", ")
-        unnestSQL = "INSERT INTO \(table) (\(names)) SELECT \(selected) FROM unnest(\(arrays)) AS u(\(names))"
-            + " ON CONFLICT DO NOTHING RETURNING " + returning.joined(separator: ", ")
+        let plain = "INSERT INTO \(table) (\(names)) SELECT \(selected) FROM unnest(\(arrays)) AS u(\(names))"
+        unnestSQL = (plain, plain + Self.skippingSuffix(returning))
+    }
+
+    private static func skippingSuffix(_ returning: [String]) -> String {
+        " ON CONFLICT DO NOTHING RETURNING " + returning.joined(separator: ", ")
     }
 
     /// The statement inserting `rows` (each with one value per column, in column order).
-    func statement(rows: [[PostgresValue]], style: Style) -> (sql: String, parameters: [PostgresValue], prepare: Bool) {
+    func statement(
+        rows: [[PostgresValue]], style: Style, conflicts: Conflicts
+    ) -> (sql: String, parameters: [PostgresValue], prepare: Bool) {
         switch style {
         case .unnest:
             let parameters = columns.indices.map { index in
                 PostgresValue.array(rows.map { $0[index] }, sqlType: columns[index].type)
             }
-            return (unnestSQL, parameters, true)
+            return (conflicts == .fail ? unnestSQL.plain : unnestSQL.skipping, parameters, true)
         case .multiRowValues:
             let names = columns.map(\.name).joined(separator: ", ")
-            let suffix = " ON CONFLICT DO NOTHING RETURNING " + returning.joined(separator: ", ")
+            let suffix = conflicts == .fail ? "" : Self.skippingSuffix(returning)
             var tuples: [String] = []
             tuples.reserveCapacity(rows.count)
             var number = 0

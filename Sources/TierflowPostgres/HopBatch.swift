@@ -1,12 +1,25 @@
 /// A group of ``HopWrite`` units committed in ONE transaction: one multi-row insert per table, rows
 /// de-duplicated by key within the batch and sorted by key (so concurrent writers take row locks in the same
-/// order and cannot deadlock on each other's duplicates), `RETURNING` the keys that were inserted.
+/// order and cannot deadlock on each other's duplicates).
+///
+/// Almost every batch holds only new rows, so it is first sent as plain inserts: no conflict arbitration,
+/// no `RETURNING`, every row reported inserted. Only when a key is already stored (a redelivered message, a
+/// replayed hop) does that transaction fail with `unique_violation`; it is then sent again with
+/// `ON CONFLICT DO NOTHING RETURNING <key>`, which reports exactly which rows were new.
 struct HopBatch {
+    /// What a commit reports.
+    struct Committed {
+        /// One outcome per unit, in order.
+        var outcomes: [HopWriteOutcome]
+        /// Whether a stored key made the plain insert fail, so the batch was sent again skipping conflicts.
+        var retriedSkippingConflicts: Bool
+    }
+
     let units: [HopWrite]
 
-    /// Writes the batch in one transaction on `session`; returns one outcome per unit, in order.
+    /// Writes the batch in one transaction on `session`; reports one outcome per unit, in order.
     /// Within a batch, the first unit carrying a key is the one reported `.inserted`; later ones `.duplicate`.
-    func commit(on session: PostgresSession, style: BatchInsert.Style) throws -> [HopWriteOutcome] {
+    func commit(on session: PostgresSession, style: BatchInsert.Style) throws -> Committed {
         let hopOwners = Self.firstOwners(units.indices.map { (units[$0].hop.key, $0) })
         let queryOwners = Self.firstOwners(units.indices.compactMap { i in units[i].query.map { ($0.id, i) } })
         let resultOwners = Self.firstOwners(units.indices.compactMap { i in units[i].result.map { ($0.queryId, i) } })
@@ -20,13 +33,22 @@ struct HopBatch {
             (.results, .results, resultOwners.map { BatchInsert.row(units[$0.index].result!) }),
             (.deadLetters, .deadLetters, deadLetterOwners.map { BatchInsert.row(units[$0.index].deadLetter!) }),
         ].filter { !$0.rows.isEmpty }
-        let returned = try session.executeAtomically(tables.map { table in
-            let statement = table.insert.statement(rows: table.rows, style: style)
-            return PostgresStatementCall(sql: statement.sql, parameters: statement.parameters, prepare: statement.prepare)
-        })
-        // Usually every row is new: then the keys the database returned need not be read at all.
+        func calls(_ conflicts: BatchInsert.Conflicts) -> [PostgresStatementCall] {
+            tables.map { table in
+                let statement = table.insert.statement(rows: table.rows, style: style, conflicts: conflicts)
+                return PostgresStatementCall(sql: statement.sql, parameters: statement.parameters, prepare: statement.prepare)
+            }
+        }
+        // nil: every row of that table was inserted.
         var inserted: (hops: Set<HopRecord.Key>?, queries: Set<String>?, results: Set<String>?, deadLetters: Set<String>?)
         inserted = (nil, nil, nil, nil)
+        var returned: [PostgresRows] = []
+        do {
+            _ = try session.executeAtomically(calls(.fail))
+        } catch let error as PostgresError where error.isUniqueViolation {
+            returned = try session.executeAtomically(calls(.skipAndReturnKeys))
+        }
+        // When some rows were skipped, the keys returned say which were inserted.
         for (table, rows) in zip(tables, returned) where rows.count < table.rows.count {
             switch table.table {
             case .hops:
@@ -45,7 +67,7 @@ struct HopBatch {
         let queryWinners = Self.winners(queryOwners, inserted: inserted.queries)
         let resultWinners = Self.winners(resultOwners, inserted: inserted.results)
         let deadLetterWinners = Self.winners(deadLetterOwners, inserted: inserted.deadLetters)
-        return units.indices.map { index in
+        let outcomes = units.indices.map { index in
             let unit = units[index]
             return HopWriteOutcome(
                 hop: hopWinners.contains(index) ? .inserted : .duplicate,
@@ -53,6 +75,7 @@ struct HopBatch {
                 result: unit.result.map { _ in resultWinners.contains(index) ? .inserted : .duplicate },
                 deadLetter: unit.deadLetter.map { _ in deadLetterWinners.contains(index) ? .inserted : .duplicate })
         }
+        return Committed(outcomes: outcomes, retriedSkippingConflicts: !returned.isEmpty)
     }
 
     /// For each distinct key, the first unit index that carries it; sorted by key. `pairs` come in unit

@@ -4,7 +4,7 @@ import Synchronization
 /// The per-hop durable writer: ``write(_:)`` returns once the unit's rows are COMMITTED.
 ///
 /// Group commit: callers queue units; a writer thread drains everything queued so far (up to `maxBatchSize`
-/// units) into ONE transaction with one multi-row `INSERT ... ON CONFLICT DO NOTHING` per table, then resumes
+/// units) into ONE transaction with one multi-row `INSERT` per table (see ``HopBatch``), then resumes
 /// all those callers together. The units of one call (``write(_:)-([HopWrite])``, e.g. a final hop and the
 /// result it produces) always share a transaction: a reader never sees one without the other. Replaying a
 /// unit inserts nothing and reports `.duplicate`. Units that arrive while a transaction waits for its
@@ -31,6 +31,8 @@ public final class HopLogWriter: Sendable {
         public var largestBatch = 0
         /// Attempts that failed with a retryable error and were retried.
         public var retries = 0
+        /// Transactions sent a second time skipping stored keys, because a key was already stored (replays).
+        public var conflictRetries = 0
     }
 
     typealias Waiter = CheckedContinuation<[HopWriteOutcome], any Error>
@@ -233,10 +235,12 @@ public final class HopLogWriter: Sendable {
             batch = state.withLock { state in batch.filter { state.waiting[$0.id] != nil } }
             guard !batch.isEmpty else { return }
             do {
-                let outcomes = try HopBatch(units: batch.flatMap(\.units)).commit(on: session, style: style)
+                let committed = try HopBatch(units: batch.flatMap(\.units)).commit(on: session, style: style)
+                let outcomes = committed.outcomes
                 health.set(true)
                 let waiters = state.withLock { state in
                     state.statistics.committedBatches += 1
+                    if committed.retriedSkippingConflicts { state.statistics.conflictRetries += 1 }
                     let units = batch.reduce(0) { $0 + $1.units.count }
                     state.statistics.committedUnits += units
                     state.statistics.largestBatch = max(state.statistics.largestBatch, units)

@@ -68,6 +68,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
             || sqlState.hasPrefix("53") || sqlState.hasPrefix("57P")
     }
 
+    /// Whether the server refused a row because its key is already stored (`unique_violation`, 23505).
+    public var isUniqueViolation: Bool { code == .serverError && sqlState == "23505" }
+
     public var description: String {
         var text = "PostgresError(\(code)"
         if let sqlState { text += ", sqlstate \(sqlState)" }

@@ -29,12 +29,15 @@ struct HopLogWriterTests {
         let statistics = writer.statistics
         #expect(statistics.committedUnits == 5000)
         #expect(statistics.committedBatches < 5000, "no group commit happened")
+        #expect(statistics.conflictRetries == 0, "new rows went through the conflict-skipping insert")
 
         // Duplicate submissions: the same units again, concurrently, twice each.
         let replay = try await HopFixtures.writeConcurrently(units + units, to: writer)
         #expect(replay.allSatisfy { $0.hop == .duplicate })
         #expect(replay.allSatisfy { $0.query != .inserted && $0.result != .inserted && $0.deadLetter != .inserted })
         #expect(try await HopFixtures.counts(prefix: prefix, on: reader) == expected)
+        let replayed = writer.statistics
+        #expect(replayed.conflictRetries == replayed.committedBatches - statistics.committedBatches)
 
         print("HopLogWriter: \(statistics.committedBatches) transactions for 5000 units, largest \(statistics.largestBatch)")
         await writer.close()

@@ -84,12 +84,26 @@ struct PostgresValueTests {
     func batchStatements() {
         let rows = [BatchInsert.row(HopFixtures.unit(prefix: "p-", index: 1).hop),
                     BatchInsert.row(HopFixtures.unit(prefix: "p-", index: 2).hop)]
-        let unnest = BatchInsert.hops.statement(rows: rows, style: .unnest)
-        let values = BatchInsert.hops.statement(rows: rows, style: .multiRowValues)
+        let unnest = BatchInsert.hops.statement(rows: rows, style: .unnest, conflicts: .skipAndReturnKeys)
+        let values = BatchInsert.hops.statement(rows: rows, style: .multiRowValues, conflicts: .skipAndReturnKeys)
         #expect(unnest.parameters.count == 16)
         #expect(unnest.sql.contains("unnest($1::text[]"))
         #expect(values.parameters.count == 32)
         #expect(values.sql.contains("($17::text"))
         #expect(unnest.prepare && !values.prepare)
+        let suffix = " ON CONFLICT DO NOTHING RETURNING query_id, stage, tier, attempt"
+        #expect(unnest.sql.hasSuffix(suffix) && values.sql.hasSuffix(suffix))
+    }
+
+    @Test("the plain insert has no conflict clause and returns nothing; otherwise it is the same statement")
+    func plainBatchStatements() {
+        let rows = [BatchInsert.row(HopFixtures.unit(prefix: "p-", index: 1).hop)]
+        for style in [BatchInsert.Style.unnest, .multiRowValues] {
+            let plain = BatchInsert.hops.statement(rows: rows, style: style, conflicts: .fail)
+            let skipping = BatchInsert.hops.statement(rows: rows, style: style, conflicts: .skipAndReturnKeys)
+            #expect(!plain.sql.contains("ON CONFLICT") && !plain.sql.contains("RETURNING"))
+            #expect(skipping.sql.hasPrefix(plain.sql) && skipping.sql.count > plain.sql.count)
+            #expect(plain.parameters.count == skipping.parameters.count)
+        }
     }
 }
