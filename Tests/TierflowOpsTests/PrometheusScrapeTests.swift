@@ -39,6 +39,11 @@ extension OpsLiveTests {
             try server.run()
             defer { if server.isRunning { server.terminate() } }
 
+            // The router skips a tier it has seen without consumers. On a loaded machine the edge worker may
+            // subscribe after the router's first look at the queues (once a second): then every query starts
+            // above edge and nothing escalates. Publish once edge consumes and the router has looked again.
+            #expect(try await pipeline.waitForConsumers(pipeline.topology.tierQueue("edge"), count: 1) == 1)
+            try await Task.sleep(for: .milliseconds(1500))
             let ids = try await pipeline.publish(40)
             let answered = try await pipeline.waitForResults(ids, timeout: .seconds(60))
             let api = "http://127.0.0.1:\(webPort)/api/v1/query?query="
