@@ -2,14 +2,14 @@ import ArgumentParser
 import Foundation
 import TierflowAMQP
 
-/// A raw 5-hop RabbitMQ chain: the same message size, persistent quorum queues, publisher confirms, manual
-/// acks and prefetch as the pipeline, but no logic and no database — the ceiling the pipeline is compared to.
+/// A raw 5-hop RabbitMQ chain: messages of the pipeline's size, persistent quorum queues, publisher confirms,
+/// manual acks and prefetch as the pipeline, but no logic and no database — the ceiling the pipeline is compared to.
 struct RawChainBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "raw-chain", abstract: "Throughput of a raw N-hop queue chain.")
 
     @Option(help: "Messages to send.") var messages = 20_000
     @Option(help: "Queue hops.") var hops = 5
-    @Option(help: "Message size in bytes.") var size = 1200
+    @Option(help: "Message size in bytes (the pipeline's stages publish 540–1,230 bytes).") var size = 1200
     @Option(help: "Prefetch of each relay (the pipeline's default queues.prefetch).") var prefetch = 256
     @Option(help: "Give up after this many seconds.") var timeout = 120
 
