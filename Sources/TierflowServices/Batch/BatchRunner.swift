@@ -257,14 +257,19 @@ public final class BatchRunner: Service, Sendable {
         }
     }
 
-    /// Queries the budget still allows: the cost of those answered and in flight (at the mean cost so far)
-    /// must stay under the cap. Before any answer is in (the mean is unknown), one query at a time.
+    /// Queries the budget still allows to publish now. Two limits, both because the next query may cost more than
+    /// any seen so far (the first answers of a batch are often its cheapest):
+    /// - what was spent plus, for each query in flight or to publish, the cost of the dearest query answered so
+    ///   far stays under the cap (the mean let a batch whose first answers came cheap spend twice its cap);
+    /// - no more in flight than have been answered (at least one): the window doubles as answers come in, so at
+    ///   most that many queries can turn out dearer than expected when the cap is reached.
     static func budgetRoom(budget: Double, status: BatchStatus) -> Int {
-        guard status.doneQueries > 0 else { return 1 - status.inFlight }
-        let mean = status.costUSD / Double(status.doneQueries)
-        guard mean > 0 else { return Int.max }
-        let left = budget - status.costUSD - Double(status.inFlight) * mean
-        return Int((left / mean).rounded(.down))
+        let window = max(1, status.doneQueries) - status.inFlight
+        let perQuery = status.maxQueryCostUSD
+        guard perQuery > 0 else { return window }
+        let left = budget - status.costUSD - Double(status.inFlight) * perQuery
+        // The epsilon keeps binary fractions ($1 − $0.5 − 4 × $0.1 = 0.0999…) from losing a query that fits exactly.
+        return min(window, Int((left / perQuery + 1e-9).rounded(.down)))
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -33,6 +33,8 @@ public struct BatchStatus: Sendable, Hashable {
     public var doneQueries: Int
     public var doneLines: Int
     public var costUSD: Double
+    /// The dearest done query's cost.
+    public var maxQueryCostUSD: Double = 0
     /// Done queries per layer (0 = knowledge base, n = tier n).
     public var layerCounts: [Int: Int]
     public var runner: String?
@@ -74,15 +76,16 @@ public struct BatchStatus: Sendable, Hashable {
 
     static let columns = """
         id, file, format, mapping::text AS mapping, state, budget_usd, rate_per_second, max_in_flight, total_lines, next_offset,
-        next_line, lines_read, malformed, queries, done_queries, done_lines, cost_usd, layer_counts::text AS layer_counts, runner,
-        heartbeat_at, created_at, finished_at
+        next_line, lines_read, malformed, queries, done_queries, done_lines, cost_usd, max_query_cost_usd,
+        layer_counts::text AS layer_counts, runner, heartbeat_at, created_at, finished_at
         """
 
     /// The same columns of `batches b`, for statements that join another relation.
     static let qualifiedColumns = """
         b.id, b.file, b.format, b.mapping::text AS mapping, b.state, b.budget_usd, b.rate_per_second, b.max_in_flight,
         b.total_lines, b.next_offset, b.next_line, b.lines_read, b.malformed, b.queries, b.done_queries, b.done_lines,
-        b.cost_usd, b.layer_counts::text AS layer_counts, b.runner, b.heartbeat_at, b.created_at, b.finished_at
+        b.cost_usd, b.max_query_cost_usd, b.layer_counts::text AS layer_counts, b.runner, b.heartbeat_at, b.created_at,
+        b.finished_at
         """
 
     init(row: PostgresRow) throws {
@@ -103,6 +106,7 @@ public struct BatchStatus: Sendable, Hashable {
         doneQueries = try row.int("done_queries") ?? 0
         doneLines = try row.int("done_lines") ?? 0
         costUSD = try row.double("cost_usd") ?? 0
+        maxQueryCostUSD = try row.double("max_query_cost_usd") ?? 0
         layerCounts = [:]
         if let text = try row.string("layer_counts"),
             let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]

@@ -193,6 +193,7 @@ public struct BatchStore: Sendable {
                 done_queries = b.done_queries + (SELECT count(*) FROM d),
                 done_lines = b.done_lines + (SELECT coalesce(sum(line_count), 0) FROM d),
                 cost_usd = b.cost_usd + (SELECT coalesce(sum(cost_usd), 0) FROM d),
+                max_query_cost_usd = greatest(b.max_query_cost_usd, (SELECT coalesce(max(cost_usd), 0) FROM d)),
                 layer_counts = (SELECT counts FROM merged), heartbeat_at = now()
             WHERE b.id = $1
             RETURNING \(BatchStatus.qualifiedColumns)
