@@ -9,17 +9,23 @@ import TierflowCore
 public final class WorkerProcessGroup: Sendable {
     private let processes = Mutex<[String: Process]>([:])
     private let signalled = Mutex<Set<Int32>>([])
+    /// Processes ``crash(_:)`` killed: asked for, so not a failure.
+    private let crashedOnPurpose = Mutex<Set<Int32>>([])
     /// Where the executables are.
     public let binDirectory: URL
     /// Where the configuration file and the logs are written.
     public let directory: URL
     /// The configuration file every process reads.
     public let configPath: String
+    /// Whether the group made `directory` itself (a fresh temporary directory), and so may delete it.
+    private let ownsDirectory: Bool
 
-    /// Writes `configYAML` to `directory` (default: a fresh temporary directory); processes start from `binDirectory`.
+    /// Writes `configYAML` to `directory` (default: a fresh temporary directory, which
+    /// ``removeTemporaryDirectory()`` deletes after a clean run); processes start from `binDirectory`.
     public init(binDirectory: URL, configYAML: String, directory: URL? = nil) throws {
         self.binDirectory = binDirectory
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("tierflow-procs-\(UUID().uuidString)")
+        ownsDirectory = directory == nil
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         configPath = self.directory.appendingPathComponent("pipeline.yaml").path
         try configYAML.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -102,6 +108,7 @@ public final class WorkerProcessGroup: Sendable {
     /// Kills `name` with SIGKILL at once (a crash).
     public func crash(_ name: String) {
         guard let process = processes.withLock({ $0[name] }), process.isRunning else { return }
+        crashedOnPurpose.withLock { _ = $0.insert(process.processIdentifier) }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
@@ -126,6 +133,26 @@ public final class WorkerProcessGroup: Sendable {
         for process in processes.withLock({ Array($0.values) }) where process.isRunning {
             kill(process.processIdentifier, SIGKILL)
         }
+    }
+
+    /// Deletes the directory, with the logs and the configuration file in it, if the group made it and every
+    /// process it started has stopped as asked (status 0, SIGTERM, or ``crash(_:)``); returns whether it did.
+    ///
+    /// A directory the caller named is left alone, and so is one whose processes still run, failed, or had to
+    /// be killed: their logs are what explains it.
+    @discardableResult
+    public func removeTemporaryDirectory() -> Bool {
+        let crashed = crashedOnPurpose.withLock { $0 }
+        let stoppedAsAsked = processes.withLock { processes in
+            processes.values.allSatisfy { process in
+                if process.isRunning { return false }
+                if process.terminationReason == .exit { return process.terminationStatus == 0 }
+                // SIGTERM before a process installs its handlers ends it with that signal: a stop, not a failure.
+                return process.terminationStatus == SIGTERM || crashed.contains(process.processIdentifier)
+            }
+        }
+        guard ownsDirectory, stoppedAsAsked else { return false }
+        return (try? FileManager.default.removeItem(at: directory)) != nil
     }
 
     /// The log of `name` so far.

@@ -84,7 +84,7 @@ struct BatchBench: AsyncParsableCommand {
             "SELECT lines_read::bigint AS lines, queries::bigint AS queries, done_lines::bigint AS done, state FROM batches WHERE id = $1",
             [.string(id)])
         await database.close()
-        await run.stop()
+        await run.stop(keepingLogs: !finished || batch.terminationStatus != 0)
         let row = statusRows.first
         let lines = try row?.int("lines") ?? 0
         let queries = try row?.int("queries") ?? 0

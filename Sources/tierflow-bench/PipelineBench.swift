@@ -126,7 +126,9 @@ final class PipelineRun: Sendable {
         try await Task.sleep(for: .seconds(2))  // every worker connects and subscribes
     }
 
-    func stop() async {
+    /// Stops the processes and deletes the queues; the processes' logs are deleted too, unless `keepingLogs`
+    /// or a process failed.
+    func stop(keepingLogs: Bool = false) async {
         _ = try? await processes.terminateAll(within: .seconds(20))
         await results.close()
         await publisher.close()
@@ -135,6 +137,9 @@ final class PipelineRun: Sendable {
         for queue in topology.queues { try? await admin.deleteQueue(queue.name) }
         for exchange in topology.exchanges { try? await admin.deleteExchange(exchange.name) }
         await admin.close()
+        if keepingLogs || !processes.removeTemporaryDirectory() {
+            print("process logs: \(processes.directory.path)")
+        }
     }
 
     private func send(_ index: Int) async throws {

@@ -76,6 +76,7 @@ extension OpsLiveTests {
             try await Task.sleep(for: .seconds(1))
             let brokenReady = HTTPGet.fetch("http://127.0.0.1:\(port)/ready").status
             _ = try await processes.terminateAll(within: .seconds(10))
+            processes.removeTemporaryDirectory()
             _ = await pipeline.stop()
 
             #expect(health == 200, "alive")

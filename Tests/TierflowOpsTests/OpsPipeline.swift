@@ -184,6 +184,7 @@ final class OpsPipeline: Sendable {
         for exchange in topology.all.exchanges { try? await admin.deleteExchange(exchange.name) }
         await admin.close()
         await database.close()
+        processes.removeTemporaryDirectory()
         return exits
     }
 }

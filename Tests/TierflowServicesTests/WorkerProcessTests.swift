@@ -56,6 +56,8 @@ struct WorkerProcessTests {
             "SELECT count(*)::int AS n, count(DISTINCT query_id)::int AS q FROM hops WHERE stage = 'tier' AND query_id = ANY($1)",
             [.array(ids.map { .string($0) })])
         let exits = try await processes.terminateAll(within: .seconds(20))
+        let drainLog = processes.log("worker-edge")
+        processes.removeTemporaryDirectory()
         await pipeline.stop()
 
         #expect(status == 0, "a worker drains and exits 0 on SIGTERM")
@@ -64,7 +66,7 @@ struct WorkerProcessTests {
         #expect(try tierHops.first?.int("n") == ids.count)
         #expect(try tierHops.first?.int("q") == ids.count)
         #expect(exits.values.allSatisfy { $0 == 0 }, "\(exits)")
-        #expect(processes.log("worker-edge").contains("draining"))
+        #expect(drainLog.contains("draining"))
     }
 }
 
@@ -104,6 +106,7 @@ extension WorkerProcessTests {
             "SELECT count(*)::int AS n, count(DISTINCT query_id)::int AS q FROM results WHERE query_id = ANY($1)",
             [.array(ids.map { .string($0) })])
         _ = try await processes.terminateAll(within: .seconds(20))
+        processes.removeTemporaryDirectory()
         await pipeline.stop()
 
         #expect(counts.isClean && counts.results == ids.count, "every query has its one result after the crashes: \(counts)")
