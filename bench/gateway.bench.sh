@@ -25,8 +25,10 @@ stop_group() {  # pid: TERM its process group, then KILL what is left
     for _ in $(seq 1 50); do kill -0 -- "-$1" 2>/dev/null || return 0; sleep 0.1; done
     kill -KILL -- "-$1" 2>/dev/null || true
 }
-cleanup() {
+cleanup() {  # a failed run keeps its work directory (configuration, logs); the logs that explain a skip are printed
+    local status=$?
     for pid in "${pids[@]}"; do stop_group "$pid"; done
+    if [ "$status" -eq 0 ]; then rm -rf "$work"; else log "kept $work"; fi
 }
 trap cleanup EXIT
 skip() {  # reason: report why the benchmark could not run, without failing bench/run.sh
