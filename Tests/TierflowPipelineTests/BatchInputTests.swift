@@ -38,6 +38,7 @@ struct BatchInputTests {
 
             2024-05-01 00:01:00,TIC101,H,"TEMP ""HIGH"" ALM",4
             """, ext: "csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let mapping = try BatchMapping.flags(
             map: ["alarm_type=type", "message=description", "asset=tag", "severity=sev"], set: ["site=tep"])
         let items = try Self.drain(BatchSource(path: path, format: .csv, mapping: mapping))
@@ -58,6 +59,7 @@ struct BatchInputTests {
 
     @Test func resumingAtACommittedOffsetReadsTheRestOnly() throws {
         let path = try Self.write("a\n{\"x\":1}\nb\r\nc", ext: "jsonl")
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let mapping = try BatchMapping.flags(map: [], set: ["site=s", "asset=a", "severity=low"])
         let all = try Self.drain(BatchSource(path: path, format: .jsonl, mapping: mapping))
         #expect(all.map(\.line) == [1, 2, 3, 4])
@@ -71,6 +73,7 @@ struct BatchInputTests {
     @Test func jsonLinesUseDottedPathsAndSensorValues() throws {
         let line = #"{"type": "fault_event", "body": {"event_id": "e1", "site": "plant-a", "asset": "P-1", "severity": "warning", "message": "PRESS LOW", "values": {"p_bar": 2.5}}, "old": "M013 Condenser Plugged"}"#
         let path = try Self.write(line + "\nnot json\n", ext: "jsonl")
+        defer { try? FileManager.default.removeItem(atPath: path) }
         var columns: [String: String] = [:]
         for field in ["event_id", "site", "asset", "severity", "message", "values"] { columns[field] = "body.\(field)" }
         columns["previous"] = "old"
@@ -91,9 +94,11 @@ struct BatchInputTests {
 
     @Test func aMappingThatCannotWorkIsRefusedBeforeAnyLine() throws {
         let path = try Self.write("tag,description\nFIR123,LOW ALM\n", ext: "csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: BatchInputError.self) { try BatchSource(path: path, format: .csv, mapping: BatchMapping()) }
         #expect(throws: BatchInputError.self) { try BatchMapping.flags(map: ["colour=tag"], set: []) }
         let mappingFile = try Self.write("map:\n  message: description\n  nonsense: x\n", ext: "yaml")
+        defer { try? FileManager.default.removeItem(atPath: mappingFile) }
         do {
             _ = try BatchMapping.load(path: mappingFile)
             Issue.record("an unknown field must be refused")

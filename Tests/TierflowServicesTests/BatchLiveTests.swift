@@ -72,12 +72,14 @@ struct BatchLiveTests {
         let file = try Self.csv(
             unique: 12, copies: 3,
             extra: ["bad,line,with,too,many,columns,here", "ev-x,2024-05-01,TX,L,,Oil Analysis"])
+        defer { try? FileManager.default.removeItem(atPath: file.path) }
         let id = "t-\(UUID().uuidString.prefix(8))"
         let (outcome, status) = try await Self.run(pipeline, file: file.path, id: id)
         let facts = try await Self.lineFacts(pipeline, id)
         let errors = try await pipeline.database.query(
             "SELECT line_no, error FROM batch_lines WHERE batch_id = $1 AND error IS NOT NULL ORDER BY line_no", [.string(id)])
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("batch-out-\(id).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
         let written = try await BatchExporter(connection: pipeline.database).export(id: id, to: output)
         let report = try #require(try await BatchReport.load(id: id, config: pipeline.config, connection: pipeline.database))
         let html = BatchHTMLReport(report: report).render()
@@ -108,6 +110,7 @@ struct BatchLiveTests {
             .replacingOccurrences(of: "price: {input: 15, output: 75}", with: "price: {input: 3000, output: 3000}")
         let pipeline = try await PipelineHarness.start(tiers: paid, extra: "ingest: {flood_window_seconds: 0}")
         let file = try Self.csv(unique: 40)
+        defer { try? FileManager.default.removeItem(atPath: file.path) }
         let id = "t-\(UUID().uuidString.prefix(8))"
         let (outcome, status) = try await Self.run(pipeline, file: file.path, id: id, budget: 1.0)
         let orphans = try await pipeline.count(
@@ -132,6 +135,7 @@ struct BatchLiveTests {
     @Test func oneProcessRunsABatchAtATimeAndPauseHoldsIt() async throws {
         let pipeline = try await PipelineHarness.start(tiers: Self.tiers, extra: "ingest: {flood_window_seconds: 0}")
         let file = try Self.csv(unique: 30)
+        defer { try? FileManager.default.removeItem(atPath: file.path) }
         let id = "t-\(UUID().uuidString.prefix(8))"
         let holder = BatchStore(connection: pipeline.database)
         #expect(try await holder.lock(id))
@@ -157,6 +161,7 @@ struct BatchLiveTests {
         let slow = Self.tiers.replacingOccurrences(of: "simulated: {skill: 1}}", with: "simulated: {skill: 1, latency_ms: 150}}")
         let pipeline = try await PipelineHarness.start(tiers: slow, extra: "ingest: {flood_window_seconds: 0}")
         let file = try Self.csv(unique: 400)
+        defer { try? FileManager.default.removeItem(atPath: file.path) }
         let id = "t-\(UUID().uuidString.prefix(8))"
         let batch = Task { try await Self.run(pipeline, file: file.path, id: id) }
         // Wait until the batch lane holds a backlog.
@@ -189,8 +194,10 @@ struct BatchProcessTests {
     @Test func resumeAfterKill9GivesExactlyOneResultPerLine() async throws {
         let pipeline = try await PipelineHarness.start(tiers: BatchLiveTests.tiers, extra: "ingest: {flood_window_seconds: 0}")
         let config = FileManager.default.temporaryDirectory.appendingPathComponent("batch-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: config) }
         try pipeline.yaml.write(toFile: config, atomically: true, encoding: .utf8)
         let file = try BatchLiveTests.csv(unique: 300)
+        defer { try? FileManager.default.removeItem(atPath: file.path) }
         let id = "t-\(UUID().uuidString.prefix(8))"
         func command(_ extra: [String]) throws -> Process {
             let process = Process()
