@@ -44,10 +44,10 @@ struct RawChainBench: AsyncParsableCommand {
 
     /// Topic exchanges at the chain's two ends, routed like the pipeline's ingest and results exchanges.
     struct Ends {
-        var ingest: String
-        var results: String
-        var exchanges: [AMQPTopology.Exchange]
-        var bindings: [AMQPTopology.Binding]
+        let ingest: String
+        let results: String
+        let exchanges: [AMQPTopology.Exchange]
+        let bindings: [AMQPTopology.Binding]
         static let ingestKey = "scada"
         static let resultsKey = "result.scada.site-1.asset-1"
 
@@ -81,8 +81,8 @@ struct RawChainBench: AsyncParsableCommand {
         let started = ContinuousClock.now
         let elapsed = try await withThrowingTaskGroup(of: Duration?.self) { group in
             for (index, (consumer, publisher)) in relays.enumerated() {
-                let last = index == relays.count - 1
-                let (exchange, key) = last && ends != nil ? (ends!.results, Ends.resultsKey) : ("", queues[index + 1])
+                let (exchange, key) =
+                    if index == relays.count - 1, let ends { (ends.results, Ends.resultsKey) } else { ("", queues[index + 1]) }
                 group.addTask {
                     try await withThrowingDiscardingTaskGroup { inner in
                         for try await delivery in consumer.deliveries {
