@@ -175,11 +175,13 @@ EOF
     # checkpoint the first change to a page writes the whole page to the WAL. Default spacing (1 GB of WAL)
     # means a checkpoint every minute or two under load, each followed by a burst of full-page writes that
     # halved throughput in benchmarks; space them out and compress what is written (reload-level settings,
-    # applied to existing data directories too).
+    # applied to existing data directories too). Autovacuum runs of a second or more are logged: they are what
+    # a latency tail at a steady rate most often lines up with.
     psql_super <<EOF
 ALTER SYSTEM SET max_wal_size = '8GB';
 ALTER SYSTEM SET checkpoint_timeout = '15min';
 ALTER SYSTEM SET wal_compression = 'lz4';
+ALTER SYSTEM SET log_autovacuum_min_duration = '1s';
 SELECT pg_reload_conf();
 EOF
     psql_super <<EOF
