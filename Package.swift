@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "TierflowPostgres",
             dependencies: [
-                "TierflowCore", "CLibPQ",
+                "TierflowCore", "CLibPQ", "CTierflowShim",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,3 +1,4 @@
+import CTierflowShim
 import Foundation
 import Logging
 
@@ -49,12 +50,12 @@ public final class AMQPConsumer: Sendable {
         self.deliveries = stream
         try await withCheckedThrowingContinuation { (startup: CheckedContinuation<Void, any Error>) in
             let thread = Thread {
+                tf_set_current_thread_name("amqp-consumer")
                 ConsumerWorker(
                     shared: state, endpoint: endpoint, source: source, prefetch: prefetch, topology: topology,
                     policy: reconnect, output: output, logger: logger
                 ).run(startup: startup)
             }
-            thread.name = "tierflow-amqp-consumer"
             thread.start()
         }
     }

@@ -1,3 +1,4 @@
+import CTierflowShim
 import Foundation
 import Logging
 
@@ -39,12 +40,12 @@ public final class AMQPPublisher: Sendable {
         self.state = state
         try await withCheckedThrowingContinuation { (startup: CheckedContinuation<Void, any Error>) in
             let thread = Thread {
+                tf_set_current_thread_name("amqp-publisher")
                 PublisherWorker(
                     shared: state, endpoint: endpoint, topology: topology, window: confirmWindow, policy: reconnect,
                     logger: logger
                 ).run(startup: startup)
             }
-            thread.name = "tierflow-amqp-publisher"
             thread.start()
         }
     }

@@ -20,7 +20,7 @@ public final class AMQPQueueInspector: Sendable {
 
     /// Connects; throws if the broker cannot be reached or refuses the credentials.
     public init(endpoint: AMQPEndpoint, logger: Logger) async throws {
-        thread = try await CommandThread(endpoint: endpoint, name: "tierflow-amqp-inspector", logger: logger)
+        thread = try await CommandThread(endpoint: endpoint, name: "amqp-inspector", logger: logger)
     }
 
     /// The queue's counts; throws ``AMQPError/Code/notFound`` if it does not exist.

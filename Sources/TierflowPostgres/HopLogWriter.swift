@@ -84,7 +84,7 @@ public final class HopLogWriter: Sendable {
         let health = self.health
         self.threads = (0..<max(1, connections)).map { index in
             PostgresThread(
-                name: "postgres-hoplog-\(index):\(configuration.applicationName)", configuration: configuration, logger: logger,
+                name: "pg-hoplog-\(index)", configuration: configuration, logger: logger,
                 onConnectionChange: { connected in health.set(connected) })
         }
         self.logger = logger

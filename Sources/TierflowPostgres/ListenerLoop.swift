@@ -1,4 +1,5 @@
 import CLibPQ
+import CTierflowShim
 import Foundation
 import Logging
 import Synchronization
@@ -28,11 +29,11 @@ final class ListenerLoop: Sendable {
 
     init(configuration: PostgresConfiguration, logger: Logger) {
         let thread = Thread { [self] in
+            tf_set_current_thread_name("pg-listen")
             let health = self.health
             let session = PostgresSession(configuration: configuration, logger: logger, onConnectionChange: { health.set($0) })
             self.run(session)
         }
-        thread.name = "postgres-listen:\(configuration.applicationName)"
         thread.stackSize = 1 << 20
         thread.start()
     }

@@ -13,7 +13,7 @@ public final class PostgresConnection: Sendable, CustomStringConvertible {
 
     private init(configuration: PostgresConfiguration, logger: Logger) {
         self.thread = PostgresThread(
-            name: "postgres:\(configuration.applicationName)", configuration: configuration, logger: logger)
+            name: "pg-connection", configuration: configuration, logger: logger)
         self.logger = logger
         self.description = configuration.description
     }

@@ -1,3 +1,4 @@
+import CTierflowShim
 import Foundation
 import Logging
 import Synchronization
@@ -20,18 +21,18 @@ final class PostgresThread: Sendable {
     /// Wakes the thread; jobs that wait (backoff) wait on it too, so `close()` interrupts them.
     let wake = WakeSignal()
 
-    /// Starts the thread. `onConnectionChange` is called on the thread whenever the session connects or loses
-    /// its connection.
+    /// Starts the thread, named `name` (as `top -H`, `perf` and crash reports show it; the kernel keeps 15
+    /// bytes). `onConnectionChange` is called on the thread whenever the session connects or loses its connection.
     init(
         name: String, configuration: PostgresConfiguration, logger: Logger,
         onConnectionChange: @escaping @Sendable (Bool) -> Void = { _ in }
     ) {
         let thread = Thread { [self] in
+            tf_set_current_thread_name(name)
             let session = PostgresSession(
                 configuration: configuration, logger: logger, onConnectionChange: onConnectionChange)
             self.runLoop(session)
         }
-        thread.name = name
         thread.stackSize = 1 << 20
         thread.start()
     }

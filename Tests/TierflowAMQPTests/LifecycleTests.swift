@@ -5,6 +5,26 @@ import Testing
 
 @Suite("Heartbeats and closing (live broker)", .enabled(if: LiveBroker.enabled))
 struct LifecycleTests {
+    @Test func connectionThreadsAreNamedForTheirRole() async throws {
+        // As `top -H`, `perf` and crash reports show them; this process's threads, from /proc.
+        func threadNames() throws -> Set<String> {
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+            return Set(tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        }
+        let queue = LiveBroker.uniqueName("names")
+        try await LiveBroker.withCleanup(queues: [queue]) {
+            let topology = AMQPTopology(queues: [.init(name: queue, durable: false)])
+            let publisher = try await AMQPPublisher(endpoint: try LiveBroker.worker("names-pub"), topology: topology, logger: LiveBroker.logger)
+            let consumer = try await AMQPConsumer(
+                endpoint: try LiveBroker.worker("names-con"), queue: queue, topology: topology, logger: LiveBroker.logger)
+            let names = try threadNames()
+            await consumer.close()
+            await publisher.close()
+            #expect(names.isSuperset(of: ["amqp-publisher", "amqp-consumer"]), "\(names.sorted())")
+        }
+    }
+
     @Test func idleConnectionsSurviveOnHeartbeats() async throws {
         let queue = LiveBroker.uniqueName("heartbeat")
         try await LiveBroker.withCleanup(queues: [queue]) {

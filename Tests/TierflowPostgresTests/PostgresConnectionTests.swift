@@ -5,6 +5,14 @@ import Testing
 
 @Suite("PostgresConnection (live)", .enabled(if: LiveDatabase.isEnabled))
 struct PostgresConnectionTests {
+    @Test func theConnectionThreadIsNamed() async throws {
+        let connection = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+        await connection.close()
+        #expect(names.contains("pg-connection\n"), "as `top -H`, `perf` and crash reports show it: \(names.sorted())")
+    }
+
     @Test("a wrong password fails with an authentication error that does not contain the password")
     func wrongPassword() async throws {
         let secret = "wrong-\(LiveDatabase.uniqueSuffix())"

@@ -1,3 +1,4 @@
+import CTierflowShim
 import Foundation
 import Logging
 import Synchronization
@@ -19,12 +20,14 @@ final class CommandThread: Sendable {
     private let wake = WakeSignal()
     let endpoint: AMQPEndpoint
 
-    /// Starts the thread and connects; throws if the first connect fails.
+    /// Starts the thread, named `name` (the kernel keeps 15 bytes), and connects; throws if the first connect fails.
     init(endpoint: AMQPEndpoint, name: String, logger: Logger) async throws {
         self.endpoint = endpoint
         try await withCheckedThrowingContinuation { (startup: CheckedContinuation<Void, any Error>) in
-            let thread = Thread { [self] in self.serve(startup: startup, logger: logger) }
-            thread.name = name
+            let thread = Thread { [self] in
+                tf_set_current_thread_name(name)
+                self.serve(startup: startup, logger: logger)
+            }
             thread.start()
         }
     }
