@@ -47,13 +47,13 @@ public final class WorkerProcessGroup: Sendable {
 
     /// Every process started, by name, and how it stands.
     public var statuses: [String: Status] {
-        processes.withLock { processes in
-            processes.mapValues { process in
-                if process.isRunning { return .running }
-                return process.terminationReason == .uncaughtSignal
-                    ? .signalled(process.terminationStatus) : .exited(process.terminationStatus)
-            }
-        }
+        processes.withLock { $0.mapValues(Self.status) }
+    }
+
+    private static func status(of process: Process) -> Status {
+        if process.isRunning { return .running }
+        return process.terminationReason == .uncaughtSignal
+            ? .signalled(process.terminationStatus) : .exited(process.terminationStatus)
     }
 
     /// Names of the processes still running.
@@ -145,10 +145,12 @@ public final class WorkerProcessGroup: Sendable {
         let crashed = crashedOnPurpose.withLock { $0 }
         let stoppedAsAsked = processes.withLock { processes in
             processes.values.allSatisfy { process in
-                if process.isRunning { return false }
-                if process.terminationReason == .exit { return process.terminationStatus == 0 }
+                switch Self.status(of: process) {
                 // SIGTERM before a process installs its handlers ends it with that signal: a stop, not a failure.
-                return process.terminationStatus == SIGTERM || crashed.contains(process.processIdentifier)
+                case .exited(0), .signalled(SIGTERM): true
+                case .signalled: crashed.contains(process.processIdentifier)
+                case .running, .exited: false
+                }
             }
         }
         guard ownsDirectory, stoppedAsAsked else { return false }
