@@ -11,6 +11,10 @@ cd "$repo"
 
 scripts/services.sh start
 eval "$(scripts/services.sh env)"
+# From here on a crashed test or worker process leaves a core file; its backtraces are printed at the end.
+source scripts/core_dumps.sh
+core_dumps_enable
+trap core_dumps_report EXIT
 export TIERFLOW_LIVE_TESTS=1
 
 swift build --build-tests
