@@ -218,6 +218,8 @@ final class PostgresSession {
                 failure = error(from: result, sql: sql)
             }
             PQclear(result)
+            // A lost connection is finished by `error(from:)`: its handle must not be read again.
+            if self.connection == nil { break }
         }
         if let failure { throw failure }
         return copied

@@ -186,6 +186,22 @@ struct PostgresConnectionTests {
         #expect(error?.isRetryable == true)
         #expect(try await connection.query("SELECT 3 AS three").first?.int("three") == 3)
     }
+
+    @Test("a COPY whose connection drops fails with connectionLost, and the connection is not touched again")
+    func lossDuringCopy() async throws {
+        let connection = try await LiveDatabase.connect(url: LiveDatabase.workerURL)
+        defer { Task { await connection.close() } }
+        // The column default ends this backend while COPY reads the first row (the server answers FATAL 57P01).
+        _ = try await connection.execute(
+            "CREATE FUNCTION pg_temp.end_backend() RETURNS int LANGUAGE sql AS 'SELECT CASE WHEN pg_terminate_backend(pg_backend_pid()) THEN 1 END'"
+        )
+        _ = try await connection.execute("CREATE TEMP TABLE copy_loss (a text, b int DEFAULT pg_temp.end_backend())")
+        let error = await #expect(throws: PostgresError.self) {
+            _ = try await connection.copyIn("COPY copy_loss (a) FROM STDIN", data: Array("one\ntwo\n".utf8))
+        }
+        #expect(error?.code == .connectionLost)
+        #expect(try await connection.query("SELECT 4 AS four").first?.int("four") == 4)
+    }
 }
 
 @Suite("PostgresSession transactions (live)", .enabled(if: LiveDatabase.isEnabled))
