@@ -51,7 +51,10 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // Typed wrappers for variadic C functions.
-        .target(name: "CTierflowShim", dependencies: ["CRabbitMQ", "CCurl"]),
+        .target(
+            name: "CTierflowShim", dependencies: ["CRabbitMQ", "CCurl"],
+            // OpenSSL's libcrypto, already loaded by libpq, librabbitmq and libcurl: see shim.c.
+            linkerSettings: [.linkedLibrary("crypto")]),
 
         // Libraries.
         .target(
@@ -192,7 +195,7 @@ let package = Package(
         // Tests.
         .testTarget(name: "TierflowCoreTests", dependencies: ["TierflowCore"], swiftSettings: strict),
         .testTarget(name: "TierflowAMQPTests", dependencies: ["TierflowAMQP"], swiftSettings: strict),
-        .testTarget(name: "TierflowPostgresTests", dependencies: ["TierflowPostgres"], swiftSettings: strict),
+        .testTarget(name: "TierflowPostgresTests", dependencies: ["TierflowPostgres", "CTierflowShim"], swiftSettings: strict),
         .testTarget(name: "TierflowHTTPTests", dependencies: ["TierflowHTTP"], swiftSettings: strict),
         .testTarget(name: "TierflowPipelineTests", dependencies: ["TierflowPipeline"], swiftSettings: strict),
         .testTarget(

@@ -1,5 +1,6 @@
 // Typed wrappers for the parts of rabbitmq-c and libcurl that Swift cannot call directly:
-// variadic functions (amqp_login, curl_easy_setopt, curl_easy_getinfo, curl_multi_setopt).
+// variadic functions (amqp_login, curl_easy_setopt, curl_easy_getinfo, curl_multi_setopt); thread naming;
+// and OpenSSL's exit-time cleanup, turned off before main (shim.c says why).
 #ifndef TIERFLOW_SHIM_H
 #define TIERFLOW_SHIM_H
 
@@ -11,6 +12,7 @@
 #include <amqp_tcp_socket.h>
 #endif
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 /// `amqp_login` with the PLAIN mechanism.
 amqp_rpc_reply_t tf_amqp_login_plain(amqp_connection_state_t state, const char *vhost, int channel_max,
@@ -43,5 +45,9 @@ amqp_rpc_reply_t tf_amqp_login_plain_with_properties(amqp_connection_state_t sta
 
 /// Names the calling thread for debuggers and `top -H` (Linux keeps at most 15 characters; no-op elsewhere).
 void tf_set_current_thread_name(const char *name);
+
+/// Whether OpenSSL was initialised, before `main`, without its `atexit` cleanup, which races threads that are
+/// still exiting (see shim.c). 1 when it was.
+int tf_openssl_exit_cleanup_disabled(void);
 
 #endif
