@@ -50,7 +50,7 @@ let package = Package(
         .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        // Typed wrappers for variadic C functions.
+        // Typed wrappers for variadic C functions, thread naming, OpenSSL set-up before main.
         .target(
             name: "CTierflowShim", dependencies: ["CRabbitMQ", "CCurl"],
             // OpenSSL's libcrypto, already loaded by libpq, librabbitmq and libcurl: see shim.c.

@@ -34,7 +34,7 @@ die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
 
 install_packages() {
     local missing=()
-    for pkg in rabbitmq-server postgresql-15 librabbitmq-dev libpq-dev libcurl4-openssl-dev; do
+    for pkg in rabbitmq-server postgresql-15 librabbitmq-dev libpq-dev libcurl4-openssl-dev libssl-dev; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
