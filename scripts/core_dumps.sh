@@ -29,13 +29,16 @@ core_dumps_report() {
         echo "=== core dump: $core" >&2
         # file(1) names the executable as the process was started (execfn); a relative one is resolved from
         # the core's directory, the crashed process's working directory.
-        executable="$(file -b "$core" | sed -n "s/.*execfn: '\([^']*\)'.*/\1/p")"
-        [[ -n "$executable" && "$executable" != /* ]] && executable="$(dirname "$core")/$executable"
-        if command -v gdb >/dev/null && command -v file >/dev/null && [[ -n "$executable" && -x "$executable" ]]; then
+        executable=""
+        if command -v file >/dev/null; then
+            executable="$(file -b "$core" | sed -n "s/.*execfn: '\([^']*\)'.*/\1/p")" || true
+            [[ -z "$executable" || "$executable" == /* ]] || executable="$(dirname "$core")/$executable"
+        fi
+        if command -v gdb >/dev/null && [[ -n "$executable" && -x "$executable" ]]; then
             gdb -batch -ex "info threads" -ex "thread apply all bt" "$executable" "$core" 2>&1 \
                 | grep -v -e '^warning: ' -e '^\[New LWP' -e '^\[Thread debugging' -e '^Using host libthread_db' >&2 || true
         else
-            echo "(no gdb, or the crashed executable '$executable' is gone: the core file is kept)" >&2
+            echo "(no gdb or file(1), or the crashed executable '$executable' is gone: the core file is kept)" >&2
         fi
         mv "$core" "$kept/$(basename "$core").$(date +%Y%m%d-%H%M%S).$$"
         echo "=== kept as $kept/" >&2
