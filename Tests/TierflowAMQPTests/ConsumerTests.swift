@@ -84,6 +84,55 @@ struct ConsumerTests {
         }
     }
 
+    /// Acks below the oldest delivery still held go out as one ack with `multiple`; it must never settle a
+    /// delivery the caller still holds, whatever order the acks come in.
+    @Test func coalescedAcksNeverSettleAHeldDelivery() async throws {
+        let queue = LiveBroker.uniqueName("coalesced")
+        try await LiveBroker.withCleanup(queues: [queue]) {
+            let topology = AMQPTopology(queues: [.init(name: queue, quorum: true)])
+            let publisher = try await AMQPPublisher(endpoint: try LiveBroker.worker("pub"), topology: topology, logger: LiveBroker.logger)
+            for i in 0..<60 { _ = try await publisher.publish(routingKey: queue, body: [UInt8(i)]) }
+            let consumer = try await AMQPConsumer(
+                endpoint: try LiveBroker.worker("con"), queue: queue, prefetch: 60, topology: topology, logger: LiveBroker.logger)
+            var held: [AMQPDelivery] = []
+            for try await delivery in consumer.deliveries {
+                held.append(delivery)
+                if held.count == 60 { break }
+            }
+            // Out of order, with three deliveries kept back (the oldest, one in the middle, the newest); then
+            // the oldest is acked, which lets everything up to the middle one go as one ack.
+            let kept: Set<Int> = [0, 23, 59]
+            for index in (1..<60).reversed() where !kept.contains(index) { try consumer.enqueueAck(held[index]) }
+            for index in (1..<60).shuffled() where index % 3 == 1 && !kept.contains(index) {
+                await #expect(throws: AMQPError.self) { try await consumer.ack(held[index]) }
+            }
+            try await consumer.ack(held[0])
+            await consumer.close()
+
+            let inspector = try await AMQPQueueInspector(endpoint: try LiveBroker.worker("inspect"), logger: LiveBroker.logger)
+            var status = try await inspector.status(ofQueue: queue)
+            for _ in 0..<50 where status.messageCount != 2 {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try await inspector.status(ofQueue: queue)
+            }
+            #expect(status.messageCount == 2)
+            if status.messageCount == 2 {
+                let again = try await AMQPConsumer(
+                    endpoint: try LiveBroker.worker("again"), queue: queue, prefetch: 2, topology: topology, logger: LiveBroker.logger)
+                var returned: [UInt8] = []
+                for try await delivery in again.deliveries {
+                    returned.append(contentsOf: delivery.body)
+                    if returned.count == 2 { break }
+                }
+                await again.close()
+                #expect(returned.sorted() == [23, 59])
+            }
+            await publisher.close()
+            try await inspector.deleteQueue(queue)
+            await inspector.close()
+        }
+    }
+
     @Test func stopConsumingFinishesTheStreamAndInFlightDeliveriesCanStillBeAcked() async throws {
         let queue = LiveBroker.uniqueName("drain")
         try await LiveBroker.withCleanup(queues: [queue]) {

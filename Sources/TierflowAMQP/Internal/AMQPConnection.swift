@@ -186,8 +186,9 @@ final class AMQPConnection {
         try check(status, doing: "publish")
     }
 
-    func ack(deliveryTag: UInt64) throws(AMQPError) {
-        try check(amqp_basic_ack(state, channel, deliveryTag, 0), doing: "ack")
+    /// Acks one delivery, or with `multiple` every delivery up to and including `deliveryTag` not yet settled.
+    func ack(deliveryTag: UInt64, multiple: Bool = false) throws(AMQPError) {
+        try check(amqp_basic_ack(state, channel, deliveryTag, multiple ? 1 : 0), doing: "ack")
     }
 
     func nack(deliveryTag: UInt64, requeue: Bool) throws(AMQPError) {

@@ -2,9 +2,9 @@ import Logging
 
 /// The consumer's connection thread: reads deliveries, sends acks, reconnects and re-consumes.
 ///
-/// Lives only on its own OS thread (not `Sendable`). Each wake-up it sends every queued ack/nack, then
-/// reads every available frame, then sleeps in `poll(2)` on the socket and the wake pipe (at most half a
-/// heartbeat, so heartbeats keep flowing).
+/// Lives only on its own OS thread (not `Sendable`). Each wake-up it sends every queued ack/nack (the acks
+/// below the oldest delivery still held as one ack with `multiple`), then reads every available frame, then
+/// sleeps in `poll(2)` on the socket and the wake pipe (at most half a heartbeat, so heartbeats keep flowing).
 final class ConsumerWorker {
     /// What to consume.
     enum Source: Sendable {
@@ -29,6 +29,8 @@ final class ConsumerWorker {
     private var consumerTag: String?
     /// Delivered on the current connection and not yet acked or nacked.
     private var unsettled: Set<UInt64> = []
+    /// Acks taken from the commands of this wake-up, sent together by ``sendPendingAcks()``.
+    private var pendingAcks: [(tag: UInt64, done: CheckedContinuation<Void, any Error>?)] = []
     private var deliveries = ContentAssembler<DeliverHead>()
     /// After `stopConsuming`: no re-consume, no reconnect.
     private var stopped = false
@@ -70,6 +72,7 @@ final class ConsumerWorker {
         shared.wake.drain()
         let (commands, close) = shared.takeCommands()
         for command in commands { perform(command) }
+        sendPendingAcks()
         if close {
             connection?.close()
             connection = nil
@@ -105,12 +108,12 @@ final class ConsumerWorker {
                         context: ["amqp.generation": String(generation)]))
                 return
             }
+            guard let requeue else {
+                pendingAcks.append((tag, done))
+                return
+            }
             do {
-                if let requeue {
-                    try connection.nack(deliveryTag: tag, requeue: requeue)
-                } else {
-                    try connection.ack(deliveryTag: tag)
-                }
+                try connection.nack(deliveryTag: tag, requeue: requeue)
                 done?.resume()
             } catch {
                 connectionLost(error)
@@ -130,6 +133,35 @@ final class ConsumerWorker {
             } catch {
                 connectionLost(error)
             }
+        }
+    }
+
+    /// Sends the acks queued in this wake-up. Every delivery below the oldest one still held is settled once
+    /// these are, so those acks go out as one ack with `multiple` (one frame, and one settle command in a
+    /// quorum queue, instead of one each); acks above it go out one by one.
+    private func sendPendingAcks() {
+        guard !pendingAcks.isEmpty else { return }
+        defer { pendingAcks.removeAll(keepingCapacity: true) }
+        guard let connection else {
+            for ack in pendingAcks { settled(ack.done, failing: stale(tag: ack.tag, generation)) }
+            return
+        }
+        let oldestHeld = unsettled.min() ?? .max
+        var covered: UInt64 = 0
+        do {
+            for ack in pendingAcks {
+                if ack.tag < oldestHeld {
+                    covered = max(covered, ack.tag)
+                } else {
+                    try connection.ack(deliveryTag: ack.tag)
+                }
+            }
+            if covered > 0 { try connection.ack(deliveryTag: covered, multiple: true) }
+            for ack in pendingAcks { ack.done?.resume() }
+        } catch {
+            let lost = generation
+            connectionLost(error)
+            for ack in pendingAcks { settled(ack.done, failing: stale(tag: ack.tag, lost)) }
         }
     }
 
