@@ -80,6 +80,65 @@ struct EnvelopeCodecTests {
         #expect(self.rejectionOf([0xE2, 0x82])?.code == .invalidUTF8)  // truncated sequence
     }
 
+    /// The checks skip ahead with `memchr` and eight ASCII bytes at a time; across random texts of backslashes,
+    /// `u0000`, NULs and valid and broken UTF-8 they must reject exactly where a byte-by-byte scan does.
+    @Test func validationMatchesAByteByByteScan() {
+        let pieces: [[UInt8]] = [
+            Array("abcdefgh".utf8), Array("a".utf8), Array(#"\"#.utf8), Array(#"\\"#.utf8), Array("u0000".utf8),
+            Array(#"\u0000"#.utf8), Array(#"\u00e9"#.utf8), Array("é".utf8), Array("温".utf8), Array("🔥".utf8), [0],
+            [0xC3], [0x80], [0xFF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80],
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...12, using: &generator) {
+                bytes += pieces.randomElement(using: &generator)!
+            }
+            let expected = Self.referenceRejection(bytes)
+            var actual: String?
+            do {
+                try codec.validate(bytes)
+            } catch {
+                actual = error.reason
+            }
+            #expect(actual == expected, "\(bytes)")
+            if actual != expected { return }
+        }
+    }
+
+    /// The checks as they were before they skipped ahead: NUL, then UTF-8, then escaped NUL, byte by byte.
+    static func referenceRejection(_ bytes: [UInt8]) -> String? {
+        if let offset = bytes.firstIndex(of: 0) { return "NUL byte at offset \(offset)" }
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x80 { index += 1; continue }
+            let length: Int
+            if byte & 0xE0 == 0xC0, byte >= 0xC2 { length = 2 }
+            else if byte & 0xF0 == 0xE0 { length = 3 }
+            else if byte & 0xF8 == 0xF0, byte <= 0xF4 { length = 4 }
+            else { return "invalid UTF-8 at offset \(index)" }
+            guard index + length <= bytes.count,
+                (1..<length).allSatisfy({ bytes[index + $0] & 0xC0 == 0x80 }),
+                !(length == 3 && byte == 0xE0 && bytes[index + 1] < 0xA0),
+                !(length == 3 && byte == 0xED && bytes[index + 1] >= 0xA0),
+                !(length == 4 && byte == 0xF0 && bytes[index + 1] < 0x90),
+                !(length == 4 && byte == 0xF4 && bytes[index + 1] >= 0x90)
+            else { return "invalid UTF-8 at offset \(index)" }
+            index += length
+        }
+        index = 0
+        while index + 5 < bytes.count {
+            if bytes[index] == UInt8(ascii: "\\") {
+                if Array(bytes[index + 1...index + 5]) == Array("u0000".utf8) { return "escaped NUL (\\u0000) at offset \(index)" }
+                index += 2
+                continue
+            }
+            index += 1
+        }
+        return nil
+    }
+
     @Test func validMultibyteTextPasses() throws {
         var envelope = Self.sampleEnvelope()
         envelope.payload = .chat(ChatRequest(messages: [.init(role: "user", content: "Température trop élevée — 温度 🔥")]))

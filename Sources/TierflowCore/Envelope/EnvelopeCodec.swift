@@ -59,7 +59,7 @@ public struct EnvelopeCodec: Sendable {
         guard bytes.count <= maxMessageBytes else {
             throw MessageRejection(.tooLarge, "message is \(bytes.count) bytes; the limit is \(maxMessageBytes)")
         }
-        if let offset = bytes.firstIndex(of: 0) {
+        if let offset = ByteSearch.firstIndex(of: 0, in: bytes) {
             throw MessageRejection(.nulByte, "NUL byte at offset \(offset)")
         }
         if let offset = Self.invalidUTF8Offset(bytes) {
@@ -151,7 +151,10 @@ public struct EnvelopeCodec: Sendable {
         let count = bytes.count
         while index < count {
             let byte = bytes[index]
-            if byte < 0x80 { index += 1; continue }
+            if byte < 0x80 {
+                index = Self.endOfASCII(bytes, from: index + 1)
+                continue
+            }
             let length: Int
             if byte & 0xE0 == 0xC0, byte >= 0xC2 { length = 2 }
             else if byte & 0xF0 == 0xE0 { length = 3 }
@@ -173,21 +176,35 @@ public struct EnvelopeCodec: Sendable {
         return nil
     }
 
+    /// The index of the first byte at or after `start` that is not ASCII, reading eight bytes at a time.
+    private static func endOfASCII(_ bytes: [UInt8], from start: Int) -> Int {
+        bytes.withUnsafeBytes { raw in
+            var index = start
+            while index + 8 <= raw.count, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+            }
+            while index < raw.count, raw[index] < 0x80 { index += 1 }
+            return index
+        }
+    }
+
     private static func escapedNulOffset(_ bytes: [UInt8]) -> Int? {
         // `\u0000` in JSON text (any case of hex digits); an escaped backslash before it does not count.
-        let count = bytes.count
-        var index = 0
-        while index + 5 < count {
-            if bytes[index] == UInt8(ascii: "\\") {
-                if bytes[index + 1] == UInt8(ascii: "u"), bytes[index + 2] == 0x30, bytes[index + 3] == 0x30,
-                    bytes[index + 4] == 0x30, bytes[index + 5] == 0x30 {
-                    return index
+        // `memchr` jumps from one backslash to the next.
+        bytes.withUnsafeBufferPointer { buffer in
+            let count = buffer.count
+            var index = 0
+            while index + 5 < count {
+                guard let backslash = ByteSearch.firstIndex(of: UInt8(ascii: "\\"), in: buffer, from: index, to: count - 5) else {
+                    return nil
                 }
-                index += 2  // skip the escaped character, so `\\u0000` is text, not a NUL
-                continue
+                if buffer[backslash + 1] == UInt8(ascii: "u"), buffer[backslash + 2] == 0x30, buffer[backslash + 3] == 0x30,
+                    buffer[backslash + 4] == 0x30, buffer[backslash + 5] == 0x30 {
+                    return backslash
+                }
+                index = backslash + 2  // skip the escaped character, so `\\u0000` is text, not a NUL
             }
-            index += 1
+            return nil
         }
-        return nil
     }
 }

@@ -23,4 +23,17 @@ public enum ByteSearch {
         }
         return false
     }
+
+    /// The index of the first `byte` in `bytes[start..<end]` (`memchr`), or nil.
+    public static func firstIndex(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0, to end: Int? = nil) -> Int? {
+        let end = end ?? bytes.count
+        guard start < end, let base = bytes.baseAddress else { return nil }
+        guard let hit = memchr(base + start, Int32(byte), end - start) else { return nil }
+        return UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
+    }
+
+    /// The index of the first `byte` in `bytes` (`memchr`), or nil.
+    public static func firstIndex(of byte: UInt8, in bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBufferPointer { firstIndex(of: byte, in: $0) }
+    }
 }
