@@ -188,15 +188,14 @@ public final class StageRunner: Service, Sendable {
             try acknowledge(delivery, consumer: consumer)
             return .deadLettered
         }
-        guard let first = outcome.writes.first else {
+        guard !outcome.writes.isEmpty else {
             try await publishAll(outcome.publications)
             FaultInjection.reach(.afterPublish)
             try acknowledge(delivery, consumer: consumer)
             return .ok
         }
-        let others = Array(outcome.writes.dropFirst())
         if handler.publishesAfterCommit {
-            let primary = try await commit(first, alongside: others)
+            let primary = try await commit(outcome.writes)
             FaultInjection.reach(.afterCommit)
             if primary.hop == .duplicate && !message.redelivered {
                 logger.debug("duplicate message; its hop is already committed", metadata: ["amqp.message_id": "\(message.messageId ?? "-")"])
@@ -205,7 +204,7 @@ public final class StageRunner: Service, Sendable {
                 FaultInjection.reach(.afterPublish)
             }
         } else {
-            async let committed = commitThenReach(first, alongside: others)
+            async let committed = commitThenReach(outcome.writes)
             try await publishAll(outcome.publications)
             FaultInjection.reach(.afterPublish)
             _ = try await committed
@@ -221,17 +220,17 @@ public final class StageRunner: Service, Sendable {
         try consumer.enqueueAck(delivery)
     }
 
-    /// ``commit(_:alongside:)`` for the stages that publish while they commit: the crash point is the commit's end.
-    private func commitThenReach(_ first: HopWrite, alongside others: [HopWrite]) async throws -> HopWriteOutcome {
-        let outcome = try await commit(first, alongside: others)
+    /// ``commit(_:)`` for the stages that publish while they commit: the crash point is the commit's end.
+    private func commitThenReach(_ writes: [HopWrite]) async throws -> HopWriteOutcome {
+        let outcome = try await commit(writes)
         FaultInjection.reach(.afterCommit)
         return outcome
     }
 
     /// Commits every write in one transaction (a final hop and its result are never seen apart) and returns
-    /// the first one's outcome.
-    private func commit(_ first: HopWrite, alongside others: [HopWrite]) async throws -> HopWriteOutcome {
-        try await writer.write([first] + others)[0]
+    /// the first one's outcome (the hop of this stage).
+    private func commit(_ writes: [HopWrite]) async throws -> HopWriteOutcome {
+        try await writer.write(writes)[0]
     }
 
     private func publishAll(_ publications: [Publication]) async throws {
@@ -250,7 +249,7 @@ public final class StageRunner: Service, Sendable {
         var properties = AMQPMessageProperties(
             contentType: "application/json", messageID: publication.messageId, correlationID: publication.correlationId,
             timestamp: Date(), type: publication.type)
-        properties.headers = publication.headers.mapValues { .string($0) }
+        if !publication.headers.isEmpty { properties.headers = publication.headers.mapValues { .string($0) } }
         var outcome = AMQPPublishOutcome.nacked
         for _ in 0..<Self.maxLocalRetries {
             outcome = try await publisher.publish(
