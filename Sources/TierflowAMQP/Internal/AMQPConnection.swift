@@ -224,6 +224,19 @@ final class AMQPConnection {
     /// Lets rabbitmq-c recycle decoded frames (everything read so far has been copied out).
     func releaseBuffers() { amqp_maybe_release_buffers(state) }
 
+    /// Hands every frame that can be read without blocking to `handle`, which copies out what it keeps, so
+    /// rabbitmq-c may recycle its frame memory every 64 frames and at the end. Stops at once when `handle`
+    /// returns false (its caller dropped the connection).
+    func readAvailableFrames(_ handle: (InboundFrame) throws(AMQPError) -> Bool) throws(AMQPError) {
+        var frames = 0
+        while let frame = try nextFrame() {
+            guard try handle(frame) else { return }
+            frames += 1
+            if frames % 64 == 0 { releaseBuffers() }
+        }
+        releaseBuffers()
+    }
+
     // MARK: Closing
 
     /// `connection.close` with a short wait for close-ok, then the socket is closed.

@@ -138,15 +138,10 @@ final class PublisherWorker {
     private func readFrames() {
         guard let connection else { return }
         do {
-            var frames = 0
-            while let frame = try connection.nextFrame() {
+            try connection.readAvailableFrames { frame throws(AMQPError) in
                 try handle(frame)
-                if self.connection == nil { return }
-                frames += 1
-                // Everything read so far is copied out: let rabbitmq-c recycle its frame memory now and then.
-                if frames % 64 == 0 { connection.releaseBuffers() }
+                return self.connection != nil
             }
-            connection.releaseBuffers()
         } catch {
             connectionLost(error)
         }
