@@ -15,9 +15,7 @@ public enum ByteSearch {
         }
         var offset = 0
         let last = haystack.count - needle.count
-        while offset <= last {
-            guard let hit = memchr(base + offset, Int32(pattern.pointee), last - offset + 1) else { return false }
-            let position = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
+        while let position = firstIndex(of: pattern.pointee, in: haystack, from: offset, to: last + 1) {
             if memcmp(base + position, pattern, needle.count) == 0 { return true }
             offset = position + 1
         }
