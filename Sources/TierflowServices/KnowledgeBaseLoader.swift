@@ -75,7 +75,7 @@ public final class KnowledgeBaseLoader: Service, Sendable {
                 if full || keys.count > Self.maxIncremental {
                     let entries = try await store.loadValid()
                     let analyzer = knowledge.analyzer
-                    let matcher = await OffPoolThread.run { Layer0Matcher(entries: entries, analyzer: analyzer) }
+                    let matcher = try await OffThreadWork.run { Layer0Matcher(entries: entries, analyzer: analyzer) }
                     let before = knowledge.count
                     knowledge.replace(with: matcher)
                     if before != matcher.count { logger.info("knowledge base loaded", metadata: ["kb.entries": "\(matcher.count)"]) }
@@ -101,7 +101,7 @@ public final class KnowledgeBaseLoader: Service, Sendable {
         let removals = keys.subtracting(present)
         let analyzer = knowledge.analyzer
         let prepared = found.count > 200
-            ? await OffPoolThread.run { found.map { Layer0Matcher.prepare($0, analyzer: analyzer) } }
+            ? try await OffThreadWork.run { found.map { Layer0Matcher.prepare($0, analyzer: analyzer) } }
             : found.map { Layer0Matcher.prepare($0, analyzer: analyzer) }
         knowledge.apply(prepared: prepared, removals: Array(removals))
         logger.debug("knowledge base updated", metadata: ["kb.upserted": "\(found.count)", "kb.removed": "\(removals.count)"])
@@ -155,15 +155,4 @@ private final class PendingKnowledgeChanges: Sendable {
     }
 
     func finish() { continuation.finish() }
-}
-
-/// Runs CPU-heavy work on a thread of its own, so Swift's cooperative pool stays free.
-private enum OffPoolThread {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: body()) }
-            thread.stackSize = 1 << 22
-            thread.start()
-        }
-    }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Runs CPU work (decoding a model file) on a thread of its own, so it never occupies Swift's
-/// cooperative pool, which serves live traffic.
+/// Runs CPU work (decoding a router model, indexing knowledge-base entries) on a thread of its own, so it
+/// never occupies Swift's cooperative pool, which serves live traffic.
 enum OffThreadWork {
     static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
