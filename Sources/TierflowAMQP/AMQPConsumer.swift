@@ -106,6 +106,10 @@ public final class AMQPConsumer: Sendable {
     }
 
     /// Closes the connection: unacked deliveries go back to the queue; ``deliveries`` finishes.
+    ///
+    /// Acks are one-way in AMQP 0-9-1, so one sent just before the close can still be lost: a quorum queue's
+    /// channel with more than 32 settles waiting on Raft holds the rest back and drops them when it closes.
+    /// Those deliveries come again, as after a crash; consumers must be idempotent (every stage is).
     public func close() async {
         await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
             requestClose(waiter: waiter)

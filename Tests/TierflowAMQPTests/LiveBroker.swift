@@ -61,6 +61,19 @@ enum LiveBroker {
         _ = try await rabbitmqctl(["close_connection", pid, "tierflow test: simulated broker-side close"])
     }
 
+    /// The broker's count of delivered, not yet settled messages of `queue` (`rabbitmqctl list_queues`).
+    static func unacknowledgedCount(ofQueue queue: String) async throws -> Int? {
+        let vhost = try worker("vhost").virtualHost
+        let listing = try await rabbitmqctl([
+            "-q", "--no-table-headers", "list_queues", "-p", vhost, "name", "messages_unacknowledged",
+        ])
+        for line in listing.split(separator: "\n") {
+            let fields = line.split(separator: "\t")
+            if fields.count == 2, fields[0] == queue { return Int(fields[1]) }
+        }
+        return nil
+    }
+
     /// Runs `body`, then deletes the queues and exchanges whether it succeeded or not.
     static func withCleanup<T>(
         queues: [String], exchanges: [String] = [], _ body: () async throws -> T
