@@ -74,7 +74,7 @@ struct ConsumerTests {
 
             let inspector = try await AMQPQueueInspector(endpoint: try LiveBroker.worker("inspect"), logger: LiveBroker.logger)
             var status = try await inspector.status(ofQueue: queue)
-            for _ in 0..<50 where status.messageCount != 10 {
+            for _ in 0..<200 where status.messageCount != 10 {
                 try await Task.sleep(for: .milliseconds(100))
                 status = try await inspector.status(ofQueue: queue)
             }
@@ -169,7 +169,7 @@ struct ConsumerTests {
             let inspector = try await AMQPQueueInspector(endpoint: try LiveBroker.worker("inspect"), logger: LiveBroker.logger)
             // Quorum queues report counts from the Raft state, which may lag the cancel by a moment.
             var status = try await inspector.status(ofQueue: queue)
-            for _ in 0..<50 where status != .init(messageCount: 15, consumerCount: 0) {
+            for _ in 0..<200 where status != .init(messageCount: 15, consumerCount: 0) {
                 try await Task.sleep(for: .milliseconds(100))
                 status = try await inspector.status(ofQueue: queue)
             }
