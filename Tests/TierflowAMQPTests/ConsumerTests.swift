@@ -73,10 +73,8 @@ struct ConsumerTests {
             await publisher.close()
 
             let inspector = try await AMQPQueueInspector(endpoint: try LiveBroker.worker("inspect"), logger: LiveBroker.logger)
-            var status = try await inspector.status(ofQueue: queue)
-            for _ in 0..<200 where status.messageCount != 10 {
-                try await Task.sleep(for: .milliseconds(100))
-                status = try await inspector.status(ofQueue: queue)
+            let status = try await LiveBroker.polled(until: { $0.messageCount == 10 }) {
+                try await inspector.status(ofQueue: queue)
             }
             #expect(status.messageCount == 10)
             try await inspector.deleteQueue(queue)
@@ -114,11 +112,10 @@ struct ConsumerTests {
             try await consumer.ack(held[0])
 
             // The broker refreshes this count every few seconds, so it is polled.
-            var unacknowledged = try await LiveBroker.unacknowledgedCount(ofQueue: queue)
-            let deadline = ContinuousClock.now + .seconds(60)
-            while unacknowledged != 2, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(500))
-                unacknowledged = try await LiveBroker.unacknowledgedCount(ofQueue: queue)
+            let unacknowledged = try await LiveBroker.polled(
+                timeout: .seconds(60), every: .milliseconds(500), until: { $0 == 2 }
+            ) {
+                try await LiveBroker.unacknowledgedCount(ofQueue: queue)
             }
             #expect(unacknowledged == 2)
             await consumer.close()
@@ -126,10 +123,8 @@ struct ConsumerTests {
 
             // Exactly the two held deliveries go back to the queue, and nothing else.
             let inspector = try await AMQPQueueInspector(endpoint: try LiveBroker.worker("inspect"), logger: LiveBroker.logger)
-            var ready = try await inspector.status(ofQueue: queue).messageCount
-            for _ in 0..<100 where ready < 2 {
-                try await Task.sleep(for: .milliseconds(100))
-                ready = try await inspector.status(ofQueue: queue).messageCount
+            let ready = try await LiveBroker.polled(timeout: .seconds(10), until: { $0 >= 2 }) {
+                try await inspector.status(ofQueue: queue).messageCount
             }
             #expect(ready == 2)
             await inspector.close()
@@ -168,10 +163,8 @@ struct ConsumerTests {
 
             let inspector = try await AMQPQueueInspector(endpoint: try LiveBroker.worker("inspect"), logger: LiveBroker.logger)
             // Quorum queues report counts from the Raft state, which may lag the cancel by a moment.
-            var status = try await inspector.status(ofQueue: queue)
-            for _ in 0..<200 where status != .init(messageCount: 15, consumerCount: 0) {
-                try await Task.sleep(for: .milliseconds(100))
-                status = try await inspector.status(ofQueue: queue)
+            let status = try await LiveBroker.polled(until: { $0 == .init(messageCount: 15, consumerCount: 0) }) {
+                try await inspector.status(ofQueue: queue)
             }
             #expect(status == .init(messageCount: 15, consumerCount: 0))
             await consumer.close()

@@ -96,4 +96,19 @@ enum LiveBroker {
         }
         return true
     }
+
+    /// Reads `value` until `done` holds for it or `timeout` passes, sleeping `interval` between reads; returns
+    /// the last value read (broker counts lag, so tests poll them).
+    static func polled<T>(
+        timeout: Duration = .seconds(20), every interval: Duration = .milliseconds(100),
+        until done: (T) -> Bool, _ value: () async throws -> T
+    ) async throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        var current = try await value()
+        while !done(current), ContinuousClock.now < deadline {
+            try await Task.sleep(for: interval)
+            current = try await value()
+        }
+        return current
+    }
 }
