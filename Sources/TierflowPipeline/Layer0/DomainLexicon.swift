@@ -100,77 +100,103 @@ public struct DomainLexicon: Sendable {
     /// ("blocked" is the term "blockage" alone, but "the burner is blocked" is "burner blocked").
     func match(_ tokens: [Token], into concepts: inout Set<Int32>, consumed: inout Set<Int>) {
         guard !tokens.isEmpty else { return }
+        // A sentence has a handful of tokens and matches: short arrays searched linearly, no sets, and the
+        // token offsets of every match in one shared array.
         var owner = [Int](repeating: -1, count: tokens.count)  // match index owning each token
-        var matches: [(term: Int32, positions: [Int], soft: Bool, dropped: Bool)] = []
+        var offsets: [Int] = []
+        offsets.reserveCapacity(tokens.count)
+        var matches: [Match] = []
         // Pass 1: contiguous phrases, longest first.
         var start = 0
         while start < tokens.count {
             if let (term, width) = longestExactTerm(in: tokens, from: start) {
                 for offset in start..<(start + width) { owner[offset] = matches.count }
-                matches.append((term, Array(start..<(start + width)), terms[Int(term)].required.count == 1, false))
+                let soft = terms[Int(term)].required.count == 1
+                matches.append(Match(term: term, offsets: offsets.count..<(offsets.count + width), soft: soft))
+                offsets.append(contentsOf: start..<(start + width))
                 start += width
             } else {
                 start += 1
             }
         }
         // Pass 2: terms of two or more words, in any order within a window; soft words may be taken.
-        var candidates = Set<Int32>()
+        var candidates: [Int32] = []
         for (offset, token) in tokens.enumerated() where owner[offset] < 0 || matches[owner[offset]].soft {
-            if let list = byStem[token.stem] { candidates.formUnion(list) }
-        }
-        let found = Set(matches.map(\.term))
-        let ordered = candidates.filter { !found.contains($0) }.sorted { lhs, rhs in
-            let (a, b) = (terms[Int(lhs)].required.count, terms[Int(rhs)].required.count)
-            return a != b ? a > b : lhs < rhs
-        }
-        for term in ordered {
-            let isFree = { (offset: Int) in owner[offset] < 0 || (matches[owner[offset]].soft && !matches[owner[offset]].dropped) }
-            guard let positions = window(for: terms[Int(term)].required, in: tokens, isFree: isFree) else { continue }
-            for offset in positions where owner[offset] >= 0 {
-                let previous = owner[offset]
-                matches[previous].dropped = true
-                for other in matches[previous].positions where owner[other] == previous { owner[other] = -1 }
+            if let list = byStem[token.stem] {
+                for term in list where !candidates.contains(term) && !matches.contains(where: { $0.term == term }) {
+                    candidates.append(term)
+                }
             }
-            for offset in positions { owner[offset] = matches.count }
-            matches.append((term, positions, false, false))
+        }
+        if candidates.count > 1 {
+            let terms = self.terms
+            candidates.sort { lhs, rhs in
+                let (a, b) = (terms[Int(lhs)].required.count, terms[Int(rhs)].required.count)
+                return a != b ? a > b : lhs < rhs
+            }
+        }
+        for term in candidates {
+            let found = window(for: terms[Int(term)].required, in: tokens, appendingTo: &offsets) { offset in
+                owner[offset] < 0 || (matches[owner[offset]].soft && !matches[owner[offset]].dropped)
+            }
+            guard let found else { continue }
+            for position in found where owner[offsets[position]] >= 0 {
+                let previous = owner[offsets[position]]
+                matches[previous].dropped = true
+                for other in matches[previous].offsets where owner[offsets[other]] == previous { owner[offsets[other]] = -1 }
+            }
+            for position in found { owner[offsets[position]] = matches.count }
+            matches.append(Match(term: term, offsets: found, soft: false))
         }
         for (index, match) in matches.enumerated() where !match.dropped {
             concepts.insert(match.term)
-            for offset in match.positions where owner[offset] == index { consumed.insert(tokens[offset].position) }
+            for position in match.offsets where owner[offsets[position]] == index { consumed.insert(tokens[offsets[position]].position) }
         }
+    }
+
+    /// A term found in a sentence: its token offsets are `offsets` of the shared offset array.
+    private struct Match {
+        var term: Int32
+        var offsets: Range<Int>
+        /// A one-word term of the first pass, whose word a longer term of the second pass may take.
+        var soft: Bool
+        var dropped = false
     }
 
     /// The longest run of tokens from `start` whose non-generic stems (no repeats) are exactly a term's.
     private func longestExactTerm(in tokens: [Token], from start: Int) -> (Int32, Int)? {
         var best: (Int32, Int)?
         var key: UInt64 = 0
-        var seen: [UInt64] = []
+        var hasContent = false
         for width in 1...min(maxWidth, tokens.count - start) {
-            let token = tokens[start + width - 1]
+            let end = start + width - 1
+            let token = tokens[end]
             if !token.generic {
-                if seen.contains(token.stem) { break }
-                seen.append(token.stem)
+                if tokens[start..<end].contains(where: { !$0.generic && $0.stem == token.stem }) { break }
+                hasContent = true
                 key &+= Self.mix(token.stem)
             }
-            if !seen.isEmpty, let term = exact[key] { best = (term, width) }
+            if hasContent, let term = exact[key] { best = (term, width) }
         }
         return best
     }
 
-    /// Offsets of free tokens holding every stem of `required` within `required.count + slack` tokens.
-    private func window(for required: [UInt64], in tokens: [Token], isFree: (Int) -> Bool) -> [Int]? {
+    /// Finds free tokens holding every stem of `required` within `required.count + slack` tokens: appends
+    /// their offsets to `offsets` and returns where they are, or leaves `offsets` as it was and returns nil.
+    private func window(
+        for required: [UInt64], in tokens: [Token], appendingTo offsets: inout [Int], isFree: (Int) -> Bool
+    ) -> Range<Int>? {
         let width = required.count + Self.slack
+        let base = offsets.count
         for start in tokens.indices where required.contains(tokens[start].stem) && isFree(start) {
-            var found: [UInt64] = []
-            var positions: [Int] = []
             for offset in start..<min(tokens.count, start + width) where isFree(offset) {
                 let stem = tokens[offset].stem
-                if required.contains(stem) && !found.contains(stem) {
-                    found.append(stem)
-                    positions.append(offset)
+                if required.contains(stem) && !offsets[base...].contains(where: { tokens[$0].stem == stem }) {
+                    offsets.append(offset)
                 }
             }
-            if found.count == required.count { return positions }
+            if offsets.count - base == required.count { return base..<offsets.count }
+            offsets.removeSubrange(base...)
         }
         return nil
     }

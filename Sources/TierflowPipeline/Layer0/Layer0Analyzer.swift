@@ -127,7 +127,7 @@ public struct Layer0Analyzer: Sendable {
         }
         if up { result.directions.append("up") }
         if down { result.directions.append("down") }
-        result.concepts = concepts.map(lexicon.concept)
+        result.concepts = concepts.map { lexicon.concept($0) }
         return result
     }
 
