@@ -190,4 +190,18 @@ struct EnvelopeCodecTests {
         let u = StableHash.unit("seed", "1")
         #expect(u >= 0 && u < 1)
     }
+
+    /// Ids and the simulated backend's draws must not change between versions: pinned values (computed
+    /// independently), and `unit` is the first 13 hex digits of `hex` for any text.
+    @Test func stableHashValuesArePinned() {
+        #expect(StableHash.hex("a", "b") == "e57da31903de37b185a93df8f977de03")
+        #expect(StableHash.hex("difficulty", "Pump P-101 cavitation — ünïcode") == "2ff478b0ec990d60afab8b63096d305e")
+        #expect(StableHash.unit("difficulty", "Pump P-101 cavitation — ünïcode") == 0.18732408828200064)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let text = String((0..<Int.random(in: 0...40, using: &generator)).map { _ in "aZ 9—é\n".randomElement(using: &generator)! })
+            let fromHex = Double(UInt64(StableHash.hex("noise", text).prefix(13), radix: 16)!) / Double(1 << 52)
+            #expect(StableHash.unit("noise", text) == fromHex)
+        }
+    }
 }

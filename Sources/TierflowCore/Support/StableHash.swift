@@ -10,6 +10,23 @@ public enum StableHash {
 
     /// 32 lower-case hex digits of the hash of `parts`.
     public static func hex(_ parts: [String]) -> String {
+        let (a, b) = state(parts)
+        return hex64(a) + hex64(b)
+    }
+
+    /// A number in [0, 1) from the hash of `parts`, for deterministic simulation and sampling: the first 13
+    /// hex digits of `hex(parts)` (its top 52 bits), read without formatting them.
+    public static func unit(_ parts: String...) -> Double {
+        Double(state(parts).a >> 12) / Double(1 << 52)
+    }
+
+    /// The first 64 bits of the hash of `parts` (the first 16 hex digits of `hex(parts)`).
+    public static func value(_ parts: String...) -> UInt64 {
+        state(parts).a
+    }
+
+    /// The two 64-bit FNV-1a states after `parts`.
+    private static func state(_ parts: [String]) -> (a: UInt64, b: UInt64) {
         var a: UInt64 = 0xcbf2_9ce4_8422_2325
         var b: UInt64 = 0x8422_2325_cbf2_9ce4
         let prime: UInt64 = 0x0000_0100_0000_01B3
@@ -23,14 +40,7 @@ public enum StableHash {
                 b = (b ^ UInt64(byte ^ 0x5A)) &* prime
             }
         }
-        return hex64(a) + hex64(b)
-    }
-
-    /// A double in [0, 1) derived from `parts`, for deterministic simulation and sampling.
-    public static func unit(_ parts: String...) -> Double {
-        let text = hex(parts)
-        let value = UInt64(text.prefix(13), radix: 16) ?? 0
-        return Double(value) / Double(1 << 52)
+        return (a, b)
     }
 
     private static func hex64(_ value: UInt64) -> String {
