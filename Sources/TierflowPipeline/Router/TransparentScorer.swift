@@ -47,11 +47,50 @@ public struct TransparentScorer: TierScorer {
     ]
 
     static func textDifficulty(_ text: String) -> Double {
-        let words = text.lowercased().split { !$0.isLetter && !$0.isNumber && $0 != "-" }
-        let length = min(1, Double(words.count) / 150)
-        let reasoning = min(1, Double(words.filter { reasoningWords.contains(String($0)) }.count) / 3)
-        let numbers = min(1, Double(words.filter { $0.first?.isNumber == true }.count) / 8)
+        let counts = asciiWordCounts(text) ?? wordCounts(text)
+        let length = min(1, Double(counts.words) / 150)
+        let reasoning = min(1, Double(counts.reasoning) / 3)
+        let numbers = min(1, Double(counts.numbers) / 8)
         let code = text.containsBytes(of: "```") || text.containsBytes(of: "{") || text.containsBytes(of: "def ") ? 1.0 : 0.0
         return min(1, 0.15 + 0.3 * length + 0.3 * reasoning + 0.15 * numbers + 0.15 * code)
     }
+
+    /// Words (runs of letters, digits and hyphens), reasoning words among them, and words that start with a digit.
+    typealias WordCounts = (words: Int, reasoning: Int, numbers: Int)
+
+    /// ``WordCounts`` by Unicode's letter and number properties, for any text.
+    static func wordCounts(_ text: String) -> WordCounts {
+        let words = text.lowercased().split { !$0.isLetter && !$0.isNumber && $0 != "-" }
+        return (words.count, words.filter { reasoningWords.contains(String($0)) }.count, words.filter { $0.first?.isNumber == true }.count)
+    }
+
+    /// ``wordCounts(_:)`` for ASCII text, read byte by byte (in ASCII the letters are A–Z and a–z and the numbers
+    /// 0–9); nil when the text is not all ASCII.
+    static func asciiWordCounts(_ text: String) -> WordCounts? {
+        var text = text
+        return text.withUTF8 { bytes -> WordCounts? in
+            var counts: WordCounts = (0, 0, 0)
+            var start: Int?
+            for index in 0...bytes.count {
+                let byte = index < bytes.count ? bytes[index] : 0x20
+                guard byte < 0x80 else { return nil }
+                let isWordByte = (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D
+                if isWordByte {
+                    if start == nil { start = index }
+                    continue
+                }
+                guard let first = start else { continue }
+                start = nil
+                counts.words += 1
+                if bytes[first] >= 0x30 && bytes[first] <= 0x39 { counts.numbers += 1 }
+                if index - first <= maxReasoningWordLength {
+                    let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<index]), as: UTF8.self).lowercased()
+                    if reasoningWords.contains(word) { counts.reasoning += 1 }
+                }
+            }
+            return counts
+        }
+    }
+
+    static let maxReasoningWordLength = reasoningWords.map(\.utf8.count).max() ?? 0
 }
