@@ -1,6 +1,8 @@
+import TierflowCore
+
 /// A group of ``HopWrite`` units committed in ONE transaction: one multi-row insert per table, rows
-/// de-duplicated by key within the batch and sorted by key (so concurrent writers take row locks in the same
-/// order and cannot deadlock on each other's duplicates).
+/// de-duplicated by key within the batch and put in one order every writer agrees on (by a stable hash of the
+/// key), so concurrent writers take row locks in the same order and cannot deadlock on each other's duplicates.
 ///
 /// Almost every batch holds only new rows, so it is first sent as plain inserts: no conflict arbitration,
 /// no `RETURNING`, every row reported inserted. Only when a key is already stored (a redelivered message, a
@@ -20,10 +22,12 @@ struct HopBatch {
     /// Writes the batch in one transaction on `session`; reports one outcome per unit, in order.
     /// Within a batch, the first unit carrying a key is the one reported `.inserted`; later ones `.duplicate`.
     func commit(on session: PostgresSession, style: BatchInsert.Style) throws -> Committed {
-        let hopOwners = Self.firstOwners(units.indices.map { (units[$0].hop.key, $0) })
-        let queryOwners = Self.firstOwners(units.indices.compactMap { i in units[i].query.map { ($0.id, i) } })
-        let resultOwners = Self.firstOwners(units.indices.compactMap { i in units[i].result.map { ($0.queryId, i) } })
-        let deadLetterOwners = Self.firstOwners(units.indices.compactMap { i in units[i].deadLetter.map { ($0.messageId, i) } })
+        let hopOwners = Self.firstOwners(units.indices.map { (units[$0].hop.key, $0) }, hash: \.lockOrder)
+        let queryOwners = Self.firstOwners(units.indices.compactMap { i in units[i].query.map { ($0.id, i) } }, hash: Self.lockOrder)
+        let resultOwners = Self.firstOwners(
+            units.indices.compactMap { i in units[i].result.map { ($0.queryId, i) } }, hash: Self.lockOrder)
+        let deadLetterOwners = Self.firstOwners(
+            units.indices.compactMap { i in units[i].deadLetter.map { ($0.messageId, i) } }, hash: Self.lockOrder)
 
         // One statement per table with rows, committed together in one round trip.
         enum Table { case hops, queries, results, deadLetters }
@@ -78,16 +82,27 @@ struct HopBatch {
         return Committed(outcomes: outcomes, retriedSkippingConflicts: !returned.isEmpty)
     }
 
-    /// For each distinct key, the first unit index that carries it; sorted by key. `pairs` come in unit
-    /// order and the sort is stable, so the first of equal keys is the first unit that carries it.
-    private static func firstOwners<Key: Comparable>(_ pairs: [(Key, Int)]) -> [(key: Key, index: Int)] {
+    /// For each distinct key, the first unit index that carries it, in lock order: by `hash` (stable across
+    /// processes), equal hashes by key. `pairs` come in unit order, and the position breaks ties between equal
+    /// keys, so the first of them is the first unit that carries it. The sort moves hashes and positions,
+    /// never a key and its strings.
+    static func firstOwners<Key: Comparable>(_ pairs: [(Key, Int)], hash: (Key) -> UInt64) -> [(key: Key, index: Int)] {
+        var order = pairs.indices.map { (hash: hash(pairs[$0].0), position: $0) }
+        order.sort { a, b in
+            if a.hash != b.hash { return a.hash < b.hash }
+            let (left, right) = (pairs[a.position].0, pairs[b.position].0)
+            return left != right ? left < right : a.position < b.position
+        }
         var owners: [(key: Key, index: Int)] = []
         owners.reserveCapacity(pairs.count)
-        for (key, index) in pairs.sorted(by: { $0.0 < $1.0 }) where owners.last?.key != key {
-            owners.append((key, index))
+        for entry in order where owners.last?.key != pairs[entry.position].0 {
+            owners.append(pairs[entry.position])
         }
         return owners
     }
+
+    /// The lock-order hash of a text key.
+    private static func lockOrder(_ key: String) -> UInt64 { StableHash.value(key) }
 
     /// Unit indices whose key the database reported as inserted (all of them when it returned every key).
     private static func winners<Key: Hashable>(_ owners: [(key: Key, index: Int)], inserted: Set<Key>?) -> Set<Int> {

@@ -1,4 +1,5 @@
 import Foundation
+import TierflowCore
 
 /// One row of `hops`: what one stage did for one query. The key is (queryId, stage, tier, attempt).
 public struct HopRecord: Sendable, Hashable {
@@ -68,8 +69,12 @@ public struct HopRecord: Sendable, Hashable {
             self.attempt = attempt
         }
 
+        /// A hash of the key that every process computes alike: the order in which writers insert (and lock) rows.
+        var lockOrder: UInt64 { StableHash.value(queryId, stage, tier, String(attempt)) }
+
         /// Orders by query id, stage, tier and attempt, comparing the texts' UTF-8 bytes (one pass each; the
-        /// writer only needs an order every process agrees on, to take row locks in the same order).
+        /// writer breaks ties between equal ``lockOrder`` hashes with it, so its order stays one that every
+        /// process agrees on).
         public static func < (lhs: Key, rhs: Key) -> Bool {
             if let order = Self.compare(lhs.queryId, rhs.queryId) { return order }
             if let order = Self.compare(lhs.stage, rhs.stage) { return order }

@@ -29,3 +29,33 @@ struct HopRecordKeyTests {
         #expect(Key(queryId: "chat-ü", stage: "tier") < Key(queryId: "chat-🚀", stage: "tier"))
     }
 }
+
+@Suite("HopBatch lock order")
+struct HopBatchLockOrderTests {
+    @Test("the lock order is a hash every process computes alike (pinned), and tells the key's fields apart")
+    func lockOrderIsStable() {
+        #expect(HopRecord.Key(queryId: "evt-1", stage: "tier", tier: "edge", attempt: 0).lockOrder == 0x4a2a_c896_ee99_3028)
+        #expect(HopRecord.Key(queryId: "evt-1", stage: "tier", tier: "edge").lockOrder
+            != HopRecord.Key(queryId: "evt-1", stage: "tier", tier: "edge", attempt: 1).lockOrder)
+        #expect(
+            HopRecord.Key(queryId: "evt-1", stage: "tieredge").lockOrder
+                != HopRecord.Key(queryId: "evt-1", stage: "tier", tier: "edge").lockOrder)
+    }
+
+    @Test("each distinct key once, with the first unit that carries it, in hash order")
+    func firstOwnersByHash() {
+        let pairs = [("b", 0), ("a", 1), ("b", 2), ("c", 3), ("a", 4)]
+        let hashes: [String: UInt64] = ["a": 30, "b": 10, "c": 20]
+        let owners = HopBatch.firstOwners(pairs) { hashes[$0]! }
+        #expect(owners.map(\.key) == ["b", "c", "a"])
+        #expect(owners.map(\.index) == [0, 3, 1])
+    }
+
+    @Test("keys whose hashes collide are ordered by key, and repeats still go to their first unit")
+    func firstOwnersOnCollidingHashes() {
+        let pairs = [("b", 0), ("a", 1), ("b", 2), ("c", 3), ("a", 4)]
+        let owners = HopBatch.firstOwners(pairs) { _ in 7 }
+        #expect(owners.map(\.key) == ["a", "b", "c"])
+        #expect(owners.map(\.index) == [1, 0, 3])
+    }
+}
