@@ -31,8 +31,7 @@ public struct HopStamp: Sendable {
 public enum TextSanitiser {
     /// `text` with every NUL replaced by U+FFFD.
     public static func clean(_ text: String) -> String {
-        // A byte scan: `String.contains(_:)` bridges through NSString on Linux, for every result.
-        text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+        PostgresValue.sanitised(text)  // memchr over the UTF-8; replaces only when a NUL is there
     }
 }
 
