@@ -34,4 +34,19 @@ struct ResultMessageJSONTests {
         #expect(try JSONDecoder().decode([String: Double].self, from: Data(bytes)) == signals)
         #expect([String: Double].fastDecoded(from: bytes) == signals)
     }
+
+    /// Topic-routing keys: the characters AMQP topic patterns treat specially (and spaces) become `_`, in ASCII
+    /// and in other text alike; a missing site or asset is `-`.
+    @Test func routingKeyEscapesTopicCharacters() {
+        func key(site: String?, asset: String?) -> String {
+            ResultMessage(
+                queryId: "q", source: .scada, layer: 0, tier: nil, model: nil, answer: "a", confidence: nil,
+                lowConfidence: false, endedBy: "accepted", escalations: 0, costUSD: 0, latencyMilliseconds: 0,
+                simulated: false, site: site, asset: asset, linkedEvents: nil, history: []
+            ).routingKey
+        }
+        #expect(key(site: "plant.a", asset: "P-101 #2*") == "result.scada.plant_a.P-101__2_")
+        #expect(key(site: "Werk Süd.3", asset: "Kessel#1") == "result.scada.Werk_Süd_3.Kessel_1")
+        #expect(key(site: nil, asset: "") == "result.scada.-.-")
+    }
 }
