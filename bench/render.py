@@ -41,7 +41,7 @@ out.append(f"Measured {datetime.date.today().isoformat()} on {sh('nproc')} cores
            f"commit {sh('git rev-parse --short HEAD')}. RabbitMQ 3.10 and PostgreSQL 15 on the same machine "
            "(scripts/services.sh), fsync on, quorum queues, persistent messages, publisher confirms, manual acks.\n")
 load = sh("cut -d' ' -f1-3 /proc/loadavg")
-out.append("Regenerate everything with `bench/run.sh` (about 20 minutes); each benchmark below names the command "
+out.append("Regenerate everything with `bench/run.sh` (about 25 minutes); each benchmark below names the command "
            f"that produced it. Load average when this page was written (1, 5, 15 min): {load}; on 2 cores, anything "
            "else running shows in every figure.\n")
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark and rewrites BENCHMARKS.md with the figures, the commands, the machine and the date.
-# Each benchmark is bounded in time and stops by itself; the whole run takes about 20 minutes.
+# Each benchmark is bounded in time and stops by itself; the whole run takes about 25 minutes (about 3 of them
+# for bench/callgrind.bench.sh, which runs the stages under valgrind).
 #   bench/run.sh            everything
 #   bench/run.sh --quick    smaller counts (a smoke run; figures are noisier)
 set -euo pipefail
