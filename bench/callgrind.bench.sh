@@ -20,8 +20,14 @@ cd "$repo"
 bin="${1:-$(swift build -c release --show-bin-path)}"
 large="${TIERFLOW_CALLGRIND_LARGE:-5500}"
 small="${TIERFLOW_CALLGRIND_SMALL:-500}"
-command -v valgrind >/dev/null || { echo "callgrind.bench.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
-command -v gcc >/dev/null || { echo "callgrind.bench.sh: gcc is needed to build the sigsuspend shim" >&2; exit 1; }
+need_apt=()
+command -v valgrind >/dev/null || need_apt+=(valgrind)
+command -v gcc >/dev/null || need_apt+=(gcc)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "[bench] callgrind: installing ${need_apt[*]}" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"; } >&2 ||
+        { echo "callgrind.bench.sh: could not install ${need_apt[*]} from Debian's packages" >&2; exit 1; }
+fi
 
 work="$repo/.local/bench/callgrind"
 rm -rf "$work"
