@@ -67,7 +67,7 @@ public struct ResultMessage: Codable, Sendable, Hashable {
             guard let text, !text.isEmpty else { return "-" }
             // ASCII text byte by byte (its characters are its bytes); other text by character.
             if text.utf8.allSatisfy({ $0 < 0x80 }) {
-                return String(decoding: text.utf8.map { $0 == 0x2E || $0 == 0x2A || $0 == 0x23 || $0 == 0x20 ? 0x5F : $0 }, as: UTF8.self)
+                return String(decoding: text.utf8.map { ".*# ".utf8.contains($0) ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
             }
             return String(text.map { $0 == "." || $0 == "*" || $0 == "#" || $0 == " " ? "_" : $0 })
         }

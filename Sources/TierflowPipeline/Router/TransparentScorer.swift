@@ -74,15 +74,14 @@ public struct TransparentScorer: TierScorer {
             for index in 0...bytes.count {
                 let byte = index < bytes.count ? bytes[index] : 0x20
                 guard byte < 0x80 else { return nil }
-                let isWordByte = (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D
-                if isWordByte {
+                if byte.isASCIIAlphanumeric || byte == UInt8(ascii: "-") {
                     if start == nil { start = index }
                     continue
                 }
                 guard let first = start else { continue }
                 start = nil
                 counts.words += 1
-                if bytes[first] >= 0x30 && bytes[first] <= 0x39 { counts.numbers += 1 }
+                if bytes[first].isASCIIDigit { counts.numbers += 1 }
                 if index - first <= maxReasoningWordLength {
                     let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<index]), as: UTF8.self).lowercased()
                     if reasoningWords.contains(word) { counts.reasoning += 1 }
