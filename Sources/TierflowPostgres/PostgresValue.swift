@@ -1,4 +1,5 @@
 import Foundation
+import TierflowCore
 
 /// A statement parameter. Text format for everything except `bytes` (binary `bytea`) and the hop log's typed arrays.
 ///
@@ -76,9 +77,7 @@ public struct PostgresValue: Sendable, Hashable {
 
     /// Whether the UTF-8 of `text` holds `byte` (memchr over native strings; every hop row goes through this).
     static func contains(_ text: String, byte: UInt8) -> Bool {
-        if let found = text.utf8.withContiguousStorageIfAvailable({ utf8 in
-            utf8.baseAddress.map { memchr($0, Int32(byte), utf8.count) != nil } ?? false
-        }) {
+        if let found = text.utf8.withContiguousStorageIfAvailable({ ByteSearch.firstIndex(of: byte, in: $0) != nil }) {
             return found
         }
         return text.utf8.contains(byte)
