@@ -141,6 +141,19 @@ struct DecisionTests {
         #expect(abs(Double(goodByTier[2]) / 300 - 0.97) < 0.05)
     }
 
+    @Test func simulatedGistIsTheLastLineAsCharactersWouldSplitIt() {
+        var random = SeededRandom(seed: 31)
+        let pieces = ["pump ", "P-101", "\n", "\n", "\r\n", "\r", "é", "🔥", "e\u{301}", "\u{301}", String(repeating: "x", count: 70), " ", "\t"]
+        var subjects = ["", "\n", "\n\n", "\r\n", "a\r\n", "a\r\nb", "a\n\r\n", "\u{301}\nb", String(repeating: "y", count: 300)]
+        for _ in 0..<5000 {
+            subjects.append((0..<Int.random(in: 0...12, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined())
+        }
+        for subject in subjects {
+            let expected = String(subject.split(separator: "\n").last { !$0.isEmpty }?.prefix(120) ?? "")
+            #expect(Array(SimulatedBackend.gist(of: subject).unicodeScalars) == Array(expected.unicodeScalars), "\(subject.debugDescription)")
+        }
+    }
+
     @Test func promptTemplatesFillEventFields() {
         let builder = PromptBuilder(templates: ["scada": "Asset {asset} ({asset_class}) code {fault_code}: {message}. {unknown}"])
         let prompt = builder.prompt(for: Fixtures.envelope(.faultEvent(Fixtures.event())), askForConfidence: true, maxTokens: 100)

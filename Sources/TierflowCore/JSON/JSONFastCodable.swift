@@ -72,13 +72,6 @@ extension JSONScanner {
         return value
     }
 
-    /// An ISO 8601 time as ``Timestamp`` reads it.
-    public mutating func date() throws -> Date {
-        let text = try string()
-        guard let date = Timestamp.parse(text) else { throw JSONScanError(offset: 0, reason: "bad time \(text)") }
-        return date
-    }
-
     /// A time, or nil for `null`.
     public mutating func optionalDate() throws -> Date? {
         null() ? nil : try date()
@@ -96,7 +89,7 @@ extension JSONScanner {
     public mutating func optionalNumbers() throws -> [String: Double]? {
         if null() { return nil }
         var values: [String: Double] = [:]
-        try object { key, scanner in values[key] = try scanner.double() }
+        try object { key, scanner in values[key.string] = try scanner.double() }
         return values
     }
 

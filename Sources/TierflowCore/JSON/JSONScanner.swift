@@ -1,3 +1,5 @@
+import struct Foundation.Date
+
 /// Why the fast JSON reader gave up; the caller then reads the message with `JSONDecoder`, which either reads
 /// it after all or explains precisely what is wrong with it.
 public struct JSONScanError: Error, Sendable {
@@ -22,7 +24,7 @@ public struct JSONScanner: ~Copyable {
     // MARK: Structure
 
     /// Reads an object, calling `body` with each key; `body` must read or skip the key's value.
-    public mutating func object(_ body: (String, inout JSONScanner) throws -> Void) throws {
+    public mutating func object(_ body: (JSONKey, inout JSONScanner) throws -> Void) throws {
         try expect(UInt8(ascii: "{"))
         try enter()
         skipWhitespace()
@@ -32,7 +34,11 @@ public struct JSONScanner: ~Copyable {
             return
         }
         while true {
-            let key = try string()
+            let key: JSONKey
+            switch try stringToken() {
+            case .raw(let range): key = JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[range]))
+            case .unescaped(let text): key = JSONKey(unescaped: text)
+            }
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             try body(key, &self)
@@ -92,28 +98,39 @@ public struct JSONScanner: ~Copyable {
 
     /// Reads a string value.
     public mutating func string() throws -> String {
-        skipWhitespace()
-        try expect(UInt8(ascii: "\""))
-        let start = index
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                index += 1
-                return text
-            }
-            if byte == UInt8(ascii: "\\") { return try escapedString(from: start) }
-            if byte < 0x20 { throw fail("control character in string") }
-            index += 1
+        switch try stringToken() {
+        case .raw(let range): String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        case .unescaped(let text): text
         }
-        throw fail("unterminated string")
+    }
+
+    /// Reads an ISO 8601 time as ``Timestamp/parse(_:)`` does, the common form straight from the bytes.
+    public mutating func date() throws -> Date {
+        let date: Date?
+        switch try stringToken() {
+        case .raw(let range):
+            let text = UnsafeBufferPointer(rebasing: bytes[range])
+            date = Timestamp.parseCommonForm(text) ?? Timestamp.parse(String(decoding: text, as: UTF8.self))
+        case .unescaped(let text):
+            date = Timestamp.parse(text)
+        }
+        guard let date else { throw fail("bad time") }
+        return date
     }
 
     /// Reads an integer (no fraction, no exponent).
     public mutating func int() throws -> Int {
         skipWhitespace()
         let (start, isInteger) = try numberSpan()
-        guard isInteger, let value = Int(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)) else {
+        guard isInteger else { throw fail("expected an integer") }
+        let negative = bytes[start] == UInt8(ascii: "-")
+        let digits = (negative ? start + 1 : start)..<index
+        if digits.count <= 18 {  // below 10^18: no overflow
+            var value = 0
+            for position in digits { value = value &* 10 &+ Int(bytes[position] &- 0x30) }
+            return negative ? -value : value
+        }
+        guard let value = Int(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)) else {
             throw fail("expected an integer")
         }
         return value
@@ -123,6 +140,7 @@ public struct JSONScanner: ~Copyable {
     public mutating func double() throws -> Double {
         skipWhitespace()
         let (start, _) = try numberSpan()
+        if let value = JSONNumber.exactDouble(UnsafeBufferPointer(rebasing: bytes[start..<index])) { return value }
         guard let value = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)), value.isFinite else {
             throw fail("number out of range")
         }
@@ -221,6 +239,32 @@ public struct JSONScanner: ~Copyable {
         let before = index
         skipDigits()
         return index > before
+    }
+
+    /// A string's text: where it lies in the input when it holds no escapes, or else the text unescaped.
+    private enum StringToken {
+        case raw(Range<Int>)
+        case unescaped(String)
+    }
+
+    private mutating func stringToken() throws -> StringToken {
+        skipWhitespace()
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        guard let end = JSONStringBytes.firstSpecial(in: bytes, from: index) else {
+            index = bytes.count
+            throw fail("unterminated string")
+        }
+        index = end
+        switch bytes[end] {
+        case UInt8(ascii: "\""):
+            index += 1
+            return .raw(start..<end)
+        case UInt8(ascii: "\\"):
+            return .unescaped(try escapedString(from: start))
+        default:
+            throw fail("control character in string")
+        }
     }
 
     private mutating func escapedString(from start: Int) throws -> String {

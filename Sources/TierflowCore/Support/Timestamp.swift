@@ -12,18 +12,30 @@ public enum Timestamp {
 
     /// `2026-11-23T17:48:35.123Z` (milliseconds truncated, as `ISO8601FormatStyle` writes them).
     public static func format(_ date: Date) -> String {
+        let text = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: commonFormLength) { buffer -> String? in
+            guard let base = buffer.baseAddress, writeCommonForm(date, to: base) else { return nil }
+            return String(decoding: buffer, as: UTF8.self)
+        }
+        return text ?? withFraction.format(date)  // beyond the years 1 to 9999
+    }
+
+    /// The length of the common form, `2026-11-23T17:48:35.123Z`.
+    public static let commonFormLength = 24
+
+    /// Writes `date` in the common form to the ``commonFormLength`` bytes at `out`, or returns false (writing
+    /// nothing) when its year is outside 1 to 9999.
+    public static func writeCommonForm(_ date: Date, to out: UnsafeMutablePointer<UInt8>) -> Bool {
         // Date counts seconds from 2001 (its reference date); work there so a time parsed from `…35.123Z` (the
         // double nearest 35.123, perhaps just below it) formats as .123 again.
         let reference = date.timeIntervalSinceReferenceDate
         var milliseconds = (reference * 1000).rounded(.down)
         if (milliseconds + 1) / 1000 <= reference { milliseconds += 1 }
-        guard abs(milliseconds) < 2.5e14 else { return withFraction.format(date) }  // beyond year 9999
+        guard abs(milliseconds) < 2.5e14 else { return false }  // beyond year 9999
         let total = Int64(milliseconds) + referenceMilliseconds
         let (seconds, millis) = CivilCalendar.floorDivision(total, 1000)
         let (days, secondOfDay) = CivilCalendar.floorDivision(seconds, 86_400)
         let (year, month, day) = CivilCalendar.date(fromDays: days)
-        guard (1...9999).contains(year) else { return withFraction.format(date) }
-        var out = [UInt8](repeating: 0, count: 24)
+        guard (1...9999).contains(year) else { return false }
         func put(_ value: Int64, at offset: Int, width: Int) {
             var value = value
             for position in stride(from: offset + width - 1, through: offset, by: -1) {
@@ -45,7 +57,7 @@ public enum Timestamp {
         out[19] = UInt8(ascii: ".")
         put(millis, at: 20, width: 3)
         out[23] = UInt8(ascii: "Z")
-        return String(decoding: out, as: UTF8.self)
+        return true
     }
 
     /// Parses ISO 8601 with or without fractional seconds.
@@ -57,34 +69,37 @@ public enum Timestamp {
     /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, or nil for any other form.
     static func parseCommonForm(_ text: String) -> Date? {
         var text = text
-        return text.withUTF8 { bytes -> Date? in
-            guard bytes.count >= 20, bytes.count <= 30, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-                bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-                bytes[bytes.count - 1] == UInt8(ascii: "Z")
-            else { return nil }
-            func number(_ offset: Int, _ width: Int) -> Int64? {
-                var value: Int64 = 0
-                for position in offset..<(offset + width) {
-                    let digit = bytes[position] &- 0x30
-                    guard digit < 10 else { return nil }
-                    value = value * 10 + Int64(digit)
-                }
-                return value
+        return text.withUTF8 { parseCommonForm($0) }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` in UTF-8 bytes, or nil for any other form.
+    public static func parseCommonForm(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        guard bytes.count >= 20, bytes.count <= 30, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            bytes[bytes.count - 1] == UInt8(ascii: "Z")
+        else { return nil }
+        func number(_ offset: Int, _ width: Int) -> Int64? {
+            var value: Int64 = 0
+            for position in offset..<(offset + width) {
+                let digit = bytes[position] &- 0x30
+                guard digit < 10 else { return nil }
+                value = value * 10 + Int64(digit)
             }
-            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
-                let minute = number(14, 2), let second = number(17, 2),
-                year >= 1, (1...12).contains(month), day >= 1, day <= CivilCalendar.daysIn(month: month, year: year),
-                hour < 24, minute < 60, second < 60
-            else { return nil }
-            let seconds = CivilCalendar.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
-            guard bytes.count > 20 else { return Date(timeIntervalSince1970: Double(seconds)) }
-            let digits = bytes.count - 21  // after "SS." and before "Z"
-            guard bytes[19] == UInt8(ascii: "."), digits >= 1, let value = number(20, digits) else { return nil }
-            if digits <= 3 {  // the nearest double to the exact millisecond
-                let milliseconds = seconds * 1000 + value * [1, 100, 10, 1][digits]
-                return Date(timeIntervalSinceReferenceDate: Double(milliseconds - referenceMilliseconds) / 1000)
-            }
-            return Date(timeIntervalSince1970: Double(seconds) + Double(value) / pow(10, Double(digits)))
+            return value
         }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+            let minute = number(14, 2), let second = number(17, 2),
+            year >= 1, (1...12).contains(month), day >= 1, day <= CivilCalendar.daysIn(month: month, year: year),
+            hour < 24, minute < 60, second < 60
+        else { return nil }
+        let seconds = CivilCalendar.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        guard bytes.count > 20 else { return Date(timeIntervalSince1970: Double(seconds)) }
+        let digits = bytes.count - 21  // after "SS." and before "Z"
+        guard bytes[19] == UInt8(ascii: "."), digits >= 1, let value = number(20, digits) else { return nil }
+        if digits <= 3 {  // the nearest double to the exact millisecond
+            let milliseconds = seconds * 1000 + value * [1, 100, 10, 1][digits]
+            return Date(timeIntervalSinceReferenceDate: Double(milliseconds - referenceMilliseconds) / 1000)
+        }
+        return Date(timeIntervalSince1970: Double(seconds) + Double(value) / pow(10, Double(digits)))
     }
 }

@@ -32,7 +32,7 @@ public struct SimulatedBackend: LLMBackend {
         let minimum: Double
         var answer: String
         let subject = prompt.messages.last { !$0.content.hasPrefix("After your answer") }?.content ?? text
-        let gist = String(subject.split(separator: "\n").last { !$0.isEmpty }?.prefix(120) ?? "")
+        let gist = Self.gist(of: subject)
         if good {
             mean = -0.05 - 0.25 * noise
             minimum = -0.8 - 2.0 * noise
@@ -48,5 +48,31 @@ public struct SimulatedBackend: LLMBackend {
             text: answer, model: "simulated/\(tier.model)", tokensIn: tokensIn,
             tokensOut: truncated ? prompt.maxTokens! : tokensOut, finishReason: truncated ? "length" : "stop",
             meanLogprob: mean, minLogprob: minimum, simulated: true)
+    }
+
+    /// The last non-empty line of `subject`, at most 120 characters: what a simulated answer quotes.
+    ///
+    /// The same as `subject.split(separator: "\n").last?.prefix(120)`, without going through `Character`s when
+    /// that line is ASCII: a line feed is a `Character` of its own (and so a separator) unless a carriage return
+    /// comes before it, so only the last line and the byte before its line feed need looking at.
+    static func gist(of subject: String) -> String {
+        var subject = subject
+        let quick = subject.withUTF8 { utf8 -> String? in
+            var end = utf8.count
+            while true {
+                var start = end
+                while start > 0, utf8[start - 1] != UInt8(ascii: "\n") {
+                    guard utf8[start - 1] < 0x80, utf8[start - 1] != UInt8(ascii: "\r") else { return nil }
+                    start -= 1
+                }
+                if start > 1, utf8[start - 2] == UInt8(ascii: "\r") { return nil }
+                if start < end {
+                    return String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<min(end, start + 120)]), as: UTF8.self)
+                }
+                if start == 0 { return "" }
+                end = start - 1
+            }
+        }
+        return quick ?? String(subject.split(separator: "\n").last?.prefix(120) ?? "")
     }
 }
