@@ -9,6 +9,18 @@ struct StringTrimmingTests {
         #expect(text.trimmingWhitespace() == text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    @Test func theASCIIShortcutTrimsAsCharactersWould() {
+        var random = SeededRandom(seed: 33)
+        let pieces = ["a", "Z9", " ", "\t", "\n", "\r\n", "\u{0B}", "\u{1F}", "\u{85}", "\u{A0}", "\u{2003}", "\u{0600}", "\u{301}", "é", "🚀", "."]
+        for _ in 0..<5000 {
+            let text = (0..<Int.random(in: 0...6, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            let expected = text.trimming(while: \.isWhitespace)
+            #expect(Array(text.trimmingWhitespace().unicodeScalars) == Array(expected.unicodeScalars), "\(text.debugDescription)")
+            let inner = text.dropFirst()
+            #expect(Array(inner.trimmingWhitespace().unicodeScalars) == Array(inner.trimming(while: \.isWhitespace).unicodeScalars))
+        }
+    }
+
     @Test func trimmingByPredicate() {
         #expect("?? why. !".trimming { "?!. ".contains($0) } == "why")
         #expect("...".trimming { $0 == "." } == "")

@@ -93,7 +93,26 @@ struct DecisionTests {
         // Phrases are found anywhere, also at the very end, and not across a gap.
         #expect(score("The bearing, perhaps") < 0.6 * 0.81)
         #expect(abs(score("The bearing, perhap s") - 0.6) < 0.001)
-        #expect(ConfidenceScorer.contains(Array("abc".utf8), []) && !ConfidenceScorer.contains(Array("ab".utf8), Array("abc".utf8)))
+    }
+
+    @Test func phraseSetCountsWhatSearchingEachPhraseFinds() {
+        var random = SeededRandom(seed: 32)
+        let phrases = ConfidenceScorer.refusalPhrases + ConfidenceScorer.hedgingPhrases + [[], Array("i".utf8), Array("ab".utf8)]
+        let pieces = ["i ", "i'm not sure", "i cannot", " help", "perhap", "s", "might be", "as an ai", "a", "b", "é", "possibly"]
+        var texts = ["", "i", "ab", "abc", "perhaps", "i cannot help i can't help"]
+        for _ in 0..<3000 {
+            texts.append((0..<Int.random(in: 0...8, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined())
+        }
+        for count in [1, phrases.count] {
+            let set = PhraseSet(Array(phrases.prefix(count)))
+            for text in texts {
+                let bytes = Array(text.utf8)
+                let expected = phrases.prefix(count).filter { phrase in
+                    phrase.isEmpty || (phrase.count <= bytes.count && (0...(bytes.count - phrase.count)).contains { bytes[$0..<($0 + phrase.count)].elementsEqual(phrase) })
+                }.count
+                #expect(bytes.withUnsafeBufferPointer { set.countOccurring(in: $0) } == expected, "\(text)")
+            }
+        }
     }
 
     @Test func escalationDeadlineAndSpendCap() {

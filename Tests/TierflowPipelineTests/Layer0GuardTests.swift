@@ -47,6 +47,18 @@ struct Layer0GuardTests {
         #expect(probe.signature.guards.disagreement(withEntry: entryGuards) != nil)
     }
 
+    @Test func guardListsAreSortedAndUniqueAsASetWouldMakeThem() {
+        var random = SeededRandom(seed: 34)
+        let values = ["M001", "P-101", "93 °c", "pump", "up", "down", "e\u{301}", "\u{E9}", "", "a", "B"]
+        for _ in 0..<3000 {
+            let list = (0..<Int.random(in: 0...8, using: &random)).map { _ in values.randomElement(using: &random)! }
+            let expected = Array(Set(list)).sorted()
+            let result = Layer0Guards.sortedUnique(list)
+            // Byte for byte (the blocking key hashes bytes): of canonically equal values, both keep the first.
+            #expect(result.map { Array($0.utf8) } == expected.map { Array($0.utf8) }, "\(list)")
+        }
+    }
+
     @Test func paraphraseWithTheSameGuardsHits() {
         let matcher = matcher("For pump, if bearing damage happens, which sensor should be prioritized for monitoring this failure?")
         let paraphrase = "In the event of bearing damage to a pump, which particular sensor should be given priority for monitoring?"

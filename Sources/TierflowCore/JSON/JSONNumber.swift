@@ -9,8 +9,8 @@ enum JSONNumber {
     /// The number a JSON number's text denotes, correctly rounded, or nil when this shortcut cannot be sure of it
     /// (the caller then parses the text with `Double(_:)`).
     ///
-    /// Clinger's fast path: with at most 15 significant digits the digits are an integer `m` below 2^53, exact as
-    /// a `Double`; with a decimal exponent `e` of at most 22 in size, 10^|e| is exact too, so `m × 10^e` or
+    /// Clinger's fast path: when the significant digits are an integer `m` of at most 2^53 (every number of up to 15
+    /// digits, and most of 16), `m` is exact as a `Double`; with a decimal exponent `e` of at most 22 in size, 10^|e| is exact too, so `m × 10^e` or
     /// `m ÷ 10^−e` is one correctly rounded operation on exact operands — the same double `strtod` gives.
     /// `bytes` must already be a valid JSON number (``JSONScanner`` checks its grammar first).
     static func exactDouble(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
@@ -28,7 +28,7 @@ enum JSONNumber {
             } else if byte &- UInt8(ascii: "0") < 10 {
                 if mantissa != 0 || byte != UInt8(ascii: "0") {
                     significantDigits += 1
-                    guard significantDigits <= 15 else { return nil }
+                    guard significantDigits <= 19 else { return nil }  // 10^19 − 1 still fits a UInt64
                     mantissa = mantissa * 10 + UInt64(byte &- 0x30)
                 }
                 if inFraction { exponent -= 1 }
@@ -53,7 +53,7 @@ enum JSONNumber {
             exponent += exponentNegative ? -written : written
         }
         guard mantissa != 0 else { return negative ? -0.0 : 0.0 }
-        guard exponent >= -22, exponent <= 22 else { return nil }
+        guard mantissa <= 1 << 53, exponent >= -22, exponent <= 22 else { return nil }
         var value = Double(mantissa)
         value = exponent >= 0 ? value * powersOfTen[exponent] : value / powersOfTen[-exponent]
         return negative ? -value : value

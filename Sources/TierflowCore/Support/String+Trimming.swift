@@ -12,8 +12,21 @@ extension StringProtocol {
     }
 
     /// The text without leading and trailing white space (Unicode White_Space, line breaks included).
+    ///
+    /// Text whose first and last bytes are ASCII and not white space is returned as it is, without finding its
+    /// first and last `Character`s: a `Character` is white space by its first scalar, and an ASCII byte at either
+    /// end is that scalar (at the end, it can only follow a Prepend mark, which is not white space either).
     public func trimmingWhitespace() -> String {
-        trimming(while: \.isWhitespace)
+        let text = String(self)
+        if let first = text.utf8.first, let last = text.utf8.last, !Self.mayBeWhitespace(first), !Self.mayBeWhitespace(last) {
+            return text
+        }
+        return text.trimming(while: \.isWhitespace)
+    }
+
+    /// A byte that is ASCII white space (tab to carriage return, space) or part of a non-ASCII scalar.
+    private static func mayBeWhitespace(_ byte: UInt8) -> Bool {
+        byte >= 0x80 || byte == UInt8(ascii: " ") || (0x09...0x0D).contains(byte)
     }
 
     /// Whether the UTF-8 bytes of `needle` occur in the text (a byte search; no Unicode normalisation).

@@ -47,8 +47,9 @@ public struct ConfidenceScorer: Sendable {
             signals["truncated"] = 1
             confidence *= 0.5
         }
-        let refusals = Self.refusalPhrases.filter { Self.contains(lowered, $0) }.count
-        let hedges = Self.hedgingPhrases.filter { Self.contains(lowered, $0) }.count
+        let (refusals, hedges) = lowered.withUnsafeBufferPointer {
+            (Self.refusals.countOccurring(in: $0), Self.hedges.countOccurring(in: $0))
+        }
         if refusals > 0 {
             signals["refusal"] = Double(refusals)
             confidence *= 0.2
@@ -75,6 +76,9 @@ public struct ConfidenceScorer: Sendable {
         "i don't know", "i do not know", "might be", "possibly", "perhaps", "i think", "i guess",
     ].map { Array($0.utf8) }
 
+    private static let refusals = PhraseSet(refusalPhrases)
+    private static let hedges = PhraseSet(hedgingPhrases)
+
     /// Reads a trailing `Confidence: N` (0–100, or 0–1) line.
     static func selfReportedConfidence(in answer: String) -> Double? {
         selfReportedConfidence(inLowercased: Array(answer.lowercased().utf8))
@@ -95,16 +99,11 @@ public struct ConfidenceScorer: Sendable {
 
     private static let confidenceLabel = Array("confidence:".utf8)
 
-    /// Whether `needle` occurs in `haystack`, byte-wise (``ByteSearch``).
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        haystack.withUnsafeBufferPointer { haystack in needle.withUnsafeBufferPointer { ByteSearch.contains(haystack, $0) } }
-    }
-
     private static func lastIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
+        guard let head = needle.first, haystack.count >= needle.count else { return nil }
         var index = haystack.count - needle.count
         while index >= 0 {
-            if haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            if haystack[index] == head, haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
             index -= 1
         }
         return nil

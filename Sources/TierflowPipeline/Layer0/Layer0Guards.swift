@@ -15,12 +15,25 @@ public struct Layer0Guards: Sendable, Hashable, CustomStringConvertible {
         identifiers: [String] = [], assetIds: [String] = [], quantities: [String] = [], concepts: [String] = [],
         directions: [String] = [], negated: Bool = false
     ) {
-        self.identifiers = Array(Set(identifiers)).sorted()
-        self.assetIds = Array(Set(assetIds)).sorted()
-        self.quantities = Array(Set(quantities)).sorted()
-        self.concepts = Array(Set(concepts)).sorted()
-        self.directions = Array(Set(directions)).sorted()
+        self.identifiers = Self.sortedUnique(identifiers)
+        self.assetIds = Self.sortedUnique(assetIds)
+        self.quantities = Self.sortedUnique(quantities)
+        self.concepts = Self.sortedUnique(concepts)
+        self.directions = Self.sortedUnique(directions)
         self.negated = negated
+    }
+
+    /// `values` sorted, each distinct value once (the first of equal ones, as `Set` keeps it), without a `Set`.
+    static func sortedUnique(_ values: [String]) -> [String] {
+        guard values.count > 1 else { return values }
+        var sorted = values.sorted()  // stable: equal values keep their order
+        var kept = 1
+        for index in 1..<sorted.count where sorted[index] != sorted[kept - 1] {
+            sorted[kept] = sorted[index]
+            kept += 1
+        }
+        sorted.removeLast(sorted.count - kept)
+        return sorted
     }
 
     /// The first guard on which an entry with guards `entry` disagrees with a query with these guards, or
