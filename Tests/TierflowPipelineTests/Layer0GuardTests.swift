@@ -59,6 +59,17 @@ struct Layer0GuardTests {
         }
     }
 
+    @Test func assetClassTermsAreTheSameFromTheCache() {
+        let analyzer = Layer0Analyzer()
+        for assetClass in ["pump", " Pump ", "centrifugal pump", "chiller", "flux capacitor", "Kühlturm", "", "pump"] {
+            let first = analyzer.signature(text: "Bearing temperature high", assetClass: assetClass)
+            let cached = analyzer.signature(text: "Bearing temperature high", assetClass: assetClass)
+            let fresh = Layer0Analyzer().signature(text: "Bearing temperature high", assetClass: assetClass)
+            #expect(first == cached && cached == fresh, "\(assetClass)")
+        }
+        #expect(analyzer.signature(text: "x", assetClass: "flux capacitor").guards.concepts.contains("class:flux capacitor"))
+    }
+
     @Test func paraphraseWithTheSameGuardsHits() {
         let matcher = matcher("For pump, if bearing damage happens, which sensor should be prioritized for monitoring this failure?")
         let paraphrase = "In the event of bearing damage to a pump, which particular sensor should be given priority for monitoring?"

@@ -9,11 +9,12 @@ public struct Layer0Signature: Sendable, Hashable {
     public var vector: SparseVector
 }
 
-/// Turns texts, entries and queries into ``Layer0Signature``s. Pure and thread-safe; a lookup analyses
-/// its query before taking the knowledge base's lock.
+/// Turns texts, entries and queries into ``Layer0Signature``s. Deterministic and thread-safe (its one cache, of
+/// asset classes' terms, takes a lock); a lookup analyses its query before taking the knowledge base's lock.
 public struct Layer0Analyzer: Sendable {
     public let lexicon: DomainLexicon
     private let genericHashes: HashedKeyTable<Bool>
+    private let assetClassTerms = AssetClassTerms()
 
     public init(lexicon: DomainLexicon = .standard) {
         self.lexicon = lexicon
@@ -32,8 +33,10 @@ public struct Layer0Analyzer: Sendable {
         }
         if let asset = asset?.trimmingWhitespace(), !asset.isEmpty { analysed.assetIds.append(asset.uppercased()) }
         if let assetClass = assetClass?.trimmingWhitespace(), !assetClass.isEmpty {
-            let terms = analyse(assetClass).concepts
-            analysed.concepts.append(contentsOf: terms.isEmpty ? ["class:" + assetClass.lowercased()] : terms)
+            analysed.concepts += assetClassTerms.terms(of: assetClass) { assetClass in
+                let terms = analyse(assetClass).concepts
+                return terms.isEmpty ? ["class:" + assetClass.lowercased()] : terms
+            }
         }
         let guards = Layer0Guards(
             identifiers: analysed.identifiers, assetIds: analysed.assetIds, quantities: analysed.quantities,
