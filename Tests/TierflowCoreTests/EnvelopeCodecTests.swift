@@ -202,6 +202,9 @@ struct EnvelopeCodecTests {
             let text = String((0..<Int.random(in: 0...40, using: &generator)).map { _ in "aZ 9—é\n".randomElement(using: &generator)! })
             let fromHex = Double(UInt64(StableHash.hex("noise", text).prefix(13), radix: 16)!) / Double(1 << 52)
             #expect(StableHash.unit("noise", text) == fromHex)
+            // The first 16 digits are `value` in hex, zero-padded (about one text in 16 has a leading zero).
+            let value = String(StableHash.value("noise", text), radix: 16)
+            #expect(StableHash.hex("noise", text).prefix(16) == String(repeating: "0", count: 16 - value.count) + value)
         }
     }
 }

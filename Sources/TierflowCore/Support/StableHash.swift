@@ -11,7 +11,15 @@ public enum StableHash {
     /// 32 lower-case hex digits of the hash of `parts`.
     public static func hex(_ parts: [String]) -> String {
         let (a, b) = state(parts)
-        return hex64(a) + hex64(b)
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            for (offset, value) in [(0, a), (16, b)] {
+                for position in 0..<16 {
+                    buffer[offset + position] = digits.utf8Start[Int(truncatingIfNeeded: value >> UInt64(60 - 4 * position)) & 0xF]
+                }
+            }
+            return 32
+        }
     }
 
     /// A number in [0, 1) from the hash of `parts`, for deterministic simulation and sampling: the first 13
@@ -41,10 +49,5 @@ public enum StableHash {
             }
         }
         return (a, b)
-    }
-
-    private static func hex64(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

@@ -11,6 +11,8 @@ struct PhraseSet: Sendable {
     private struct Group: Sendable {
         var first: UInt8
         var phrases: [[UInt8]]
+        /// Each phrase's second byte, or 0x100 when it has none: most candidates fail on it, cheaply.
+        var seconds: [UInt16] = []
     }
 
     private let groups: [Group]
@@ -27,6 +29,9 @@ struct PhraseSet: Sendable {
             }
         }
         precondition(groups.allSatisfy { $0.phrases.count <= 64 }, "at most 64 phrases per first byte")
+        for index in groups.indices {
+            groups[index].seconds = groups[index].phrases.map { $0.count > 1 ? UInt16($0[1]) : 0x100 }
+        }
         self.groups = groups
     }
 
@@ -39,13 +44,17 @@ struct PhraseSet: Sendable {
             for (index, phrase) in group.phrases.enumerated() where phrase.isEmpty { found |= 1 << index }
             let all: UInt64 = group.phrases.count == 64 ? .max : (1 << group.phrases.count) - 1
             var offset = 0
-            while found != all, let position = ByteSearch.firstIndex(of: group.first, in: text, from: offset) {
-                for (index, phrase) in group.phrases.enumerated() where found & (1 << index) == 0 {
-                    guard position + phrase.count <= text.count else { continue }
-                    let equal = phrase.withUnsafeBufferPointer { memcmp(base + position, $0.baseAddress!, phrase.count) == 0 }
-                    if equal { found |= 1 << index }
+            group.seconds.withUnsafeBufferPointer { seconds in
+                while found != all, let position = ByteSearch.firstIndex(of: group.first, in: text, from: offset) {
+                    let second = position + 1 < text.count ? UInt16(text[position + 1]) : 0x200
+                    for index in 0..<seconds.count where found & (1 << index) == 0 && (seconds[index] == second || seconds[index] == 0x100) {
+                        let phrase = group.phrases[index]
+                        guard position + phrase.count <= text.count else { continue }
+                        let equal = phrase.withUnsafeBufferPointer { memcmp(base + position, $0.baseAddress!, phrase.count) == 0 }
+                        if equal { found |= 1 << index }
+                    }
+                    offset = position + 1
                 }
-                offset = position + 1
             }
             total += found.nonzeroBitCount
         }
