@@ -1,4 +1,5 @@
 import Foundation
+import TierflowCore
 
 /// One-dimensional arrays in PostgreSQL's binary format (`array_recv`), for the hop log's `unnest` inserts.
 ///
@@ -24,43 +25,43 @@ enum PostgresBinaryArray {
     /// The array of `elements` (each NULL or of the kind `type` takes), or nil to fall back to text.
     static func encode(_ elements: [PostgresValue], sqlType type: String) -> [UInt8]? {
         guard let oid = elementOID(ofSQLType: type) else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(20 + elements.count * 16)
-        append(Int32(elements.isEmpty ? 0 : 1), to: &out)  // dimensions
-        append(Int32(elements.contains { $0.storage == .null } ? 1 : 0), to: &out)  // has NULLs
-        append(UInt32(oid), to: &out)
+        var out = ByteWriter(capacity: 20 + elements.count * 16)
+        out.appendBigEndian(Int32(elements.isEmpty ? 0 : 1))  // dimensions
+        out.appendBigEndian(Int32(elements.contains { $0.storage == .null } ? 1 : 0))  // has NULLs
+        out.appendBigEndian(UInt32(oid))
         if !elements.isEmpty {
-            append(Int32(elements.count), to: &out)  // length of the dimension
-            append(Int32(1), to: &out)  // lower bound
+            out.appendBigEndian(Int32(elements.count))  // length of the dimension
+            out.appendBigEndian(Int32(1))  // lower bound
         }
         for element in elements {
             switch (element.storage, oid) {
             case (.null, _):
-                append(Int32(-1), to: &out)
+                out.appendBigEndian(Int32(-1))
             case (.string(let text), 25):
                 appendElement(PostgresValue.sanitised(text), to: &out)
             case (.int(let value), 23):
                 guard let small = Int32(exactly: value) else { return nil }
-                append(Int32(4), to: &out)
-                append(small, to: &out)
+                out.appendBigEndian(Int32(4))
+                out.appendBigEndian(small)
             case (.double(let value), 701):
-                append(Int32(8), to: &out)
-                append(value.bitPattern, to: &out)
+                out.appendBigEndian(Int32(8))
+                out.appendBigEndian(value.bitPattern)
             case (.bool(let value), 16):
-                append(Int32(1), to: &out)
+                out.appendBigEndian(Int32(1))
                 out.append(value ? 1 : 0)
             case (.date(let date), 1184):
-                append(Int32(8), to: &out)
-                append(microsecondsSince2000(date), to: &out)
+                out.appendBigEndian(Int32(8))
+                out.appendBigEndian(microsecondsSince2000(date))
             case (.json(let text), 3802):
                 appendElement(PostgresValue.sanitisedJSON(text), versionByte: 1, to: &out)  // jsonb format version 1
             case (.bytes(let bytes), 17):
-                appendElement(bytes, to: &out)
+                out.appendBigEndian(Int32(bytes.count))
+                bytes.withUnsafeBufferPointer { out.append($0) }
             default:
                 return nil
             }
         }
-        return out
+        return out.bytes
     }
 
     /// `timestamptz`'s binary value: microseconds since 2000-01-01 00:00 UTC, rounded as the text form rounds.
@@ -68,26 +69,11 @@ enum PostgresBinaryArray {
         Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) - 946_684_800_000_000
     }
 
-    private static func appendElement(_ bytes: [UInt8], to out: inout [UInt8]) {
-        append(Int32(bytes.count), to: &out)
-        out.append(contentsOf: bytes)
-    }
-
     /// A text element's length and UTF-8 bytes, after an optional format version byte, copied straight from
     /// the string (no intermediate array per element).
-    private static func appendElement(_ text: String, versionByte: UInt8? = nil, to out: inout [UInt8]) {
-        append(Int32(text.utf8.count + (versionByte == nil ? 0 : 1)), to: &out)
+    private static func appendElement(_ text: String, versionByte: UInt8? = nil, to out: inout ByteWriter) {
+        out.appendBigEndian(Int32(text.utf8.count + (versionByte == nil ? 0 : 1)))
         if let versionByte { out.append(versionByte) }
-        out.append(contentsOf: text.utf8)
-    }
-
-    /// Appends `value` in network byte order, a byte at a time: the generic `append(contentsOf:)` of a 4- or
-    /// 8-byte buffer cost about a hundred instructions, and a hop-log batch appends several per row.
-    private static func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
-        var shift = T.bitWidth - 8
-        while shift >= 0 {
-            out.append(UInt8(truncatingIfNeeded: value >> shift))
-            shift -= 8
-        }
+        out.append(utf8: text)
     }
 }

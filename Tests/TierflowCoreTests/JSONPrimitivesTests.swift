@@ -138,6 +138,36 @@ struct JSONPrimitivesTests {
         }
     }
 
+    @Test func theByteWriterGrowsAndStoresIntegersBigEndian() {
+        var writer = ByteWriter(capacity: 1)
+        var expected: [UInt8] = []
+        var random = SeededRandom(seed: 27)
+        for _ in 0..<500 {
+            switch Int.random(in: 0..<4, using: &random) {
+            case 0:
+                let value = Int32.random(in: .min ... .max, using: &random)
+                writer.appendBigEndian(value)
+                expected += (0..<4).map { UInt8(truncatingIfNeeded: UInt32(bitPattern: value) >> (24 - 8 * $0)) }
+            case 1:
+                let value = UInt64.random(in: .min ... .max, using: &random)
+                writer.appendBigEndian(value)
+                expected += (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
+            case 2:
+                let text = String(repeating: "é", count: Int.random(in: 0...40, using: &random))
+                writer.append(utf8: text)
+                expected += Array(text.utf8)
+            default:
+                writer.write(atMost: 3) { target in
+                    target[0] = 7
+                    return 1
+                }
+                expected.append(7)
+            }
+        }
+        #expect(writer.bytes == expected)
+        #expect(writer.count == expected.count)
+    }
+
     private func readNumber(_ text: String) throws -> Double {
         try Array(text.utf8).withUnsafeBufferPointer { buffer in
             var scanner = JSONScanner(buffer)

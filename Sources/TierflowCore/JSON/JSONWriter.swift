@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import struct Foundation.Date
 
 /// Writes compact JSON into a byte buffer, for the message types every hop encodes.
@@ -11,29 +6,19 @@ import struct Foundation.Date
 /// envelope; the pipeline's own types write themselves with this instead (see ``JSONFastCodable``). A
 /// non-finite number cannot be written as JSON: the writer records it in ``failed`` and callers fall back
 /// to `JSONEncoder`, which reports it.
-///
-/// The writer owns a growable buffer and appends with `memcpy`: an envelope is a few hundred small appends, and
-/// `Array.append(contentsOf:)` cost about a hundred instructions each.
 public struct JSONWriter: ~Copyable {
-    private var base: UnsafeMutablePointer<UInt8>
-    private var count = 0
-    private var capacity: Int
+    private var out: ByteWriter
     /// A value could not be written (a NaN or infinite number).
     public private(set) var failed = false
     private var needsComma = false
 
     public init(capacity: Int = 1024) {
-        self.capacity = Swift.max(capacity, 64)
-        base = .allocate(capacity: self.capacity)
-    }
-
-    deinit {
-        base.deallocate()
+        out = ByteWriter(capacity: capacity)
     }
 
     /// The JSON text so far.
     public var bytes: [UInt8] {
-        Array(UnsafeBufferPointer(start: base, count: count))
+        out.bytes
     }
 
     /// Opens an object: `{`.
@@ -65,13 +50,19 @@ public struct JSONWriter: ~Copyable {
     /// Writes an object key (a plain ASCII name from the schema, written as is).
     public mutating func key(_ name: StaticString) {
         let length = name.utf8CodeUnitCount
-        reserve(length + 4)
-        if needsComma { put(UInt8(ascii: ",")) }
-        put(UInt8(ascii: "\""))
-        (base + count).update(from: name.utf8Start, count: length)
-        count += length
-        put(UInt8(ascii: "\""))
-        put(UInt8(ascii: ":"))
+        let comma = needsComma
+        out.write(atMost: length + 4) { target in
+            var position = 0
+            if comma {
+                target[0] = UInt8(ascii: ",")
+                position = 1
+            }
+            target[position] = UInt8(ascii: "\"")
+            (target + position + 1).update(from: name.utf8Start, count: length)
+            target[position + length + 1] = UInt8(ascii: "\"")
+            target[position + length + 2] = UInt8(ascii: ":")
+            return position + length + 3
+        }
         needsComma = false
     }
 
@@ -103,20 +94,22 @@ public struct JSONWriter: ~Copyable {
     /// Writes an integer.
     public mutating func int(_ value: Int) {
         separate()
-        reserve(20)
-        if value < 0 { put(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits = 1
-        var scale: UInt = 10
-        while digits < 20, magnitude >= scale {
-            digits += 1
-            if digits < 20 { scale &*= 10 }
+        out.write(atMost: 20) { target in
+            let sign = value < 0 ? 1 : 0
+            if value < 0 { target[0] = UInt8(ascii: "-") }
+            var magnitude = value.magnitude
+            var digits = 1
+            var scale: UInt = 10
+            while digits < 20, magnitude >= scale {
+                digits += 1
+                if digits < 20 { scale &*= 10 }
+            }
+            for position in stride(from: sign + digits - 1, through: sign, by: -1) {
+                target[position] = UInt8(truncatingIfNeeded: 0x30 + magnitude % 10)
+                magnitude /= 10
+            }
+            return sign + digits
         }
-        for position in stride(from: count + digits - 1, through: count, by: -1) {
-            base[position] = UInt8(truncatingIfNeeded: 0x30 + magnitude % 10)
-            magnitude /= 10
-        }
-        count += digits
         needsComma = true
     }
 
@@ -140,15 +133,20 @@ public struct JSONWriter: ~Copyable {
 
     /// Writes a time as ``Timestamp/format(_:)`` does (`"2026-11-23T17:48:35.123Z"`).
     public mutating func date(_ value: Date) {
-        reserve(Timestamp.commonFormLength + 3)
         separate()
-        put(UInt8(ascii: "\""))
-        if Timestamp.writeCommonForm(value, to: base + count) {
-            count += Timestamp.commonFormLength
-        } else {
-            appendASCII(Timestamp.format(value))
+        var written = false
+        out.write(atMost: Timestamp.commonFormLength + 2) { target in
+            guard Timestamp.writeCommonForm(value, to: target + 1) else { return 0 }
+            written = true
+            target[0] = UInt8(ascii: "\"")
+            target[Timestamp.commonFormLength + 1] = UInt8(ascii: "\"")
+            return Timestamp.commonFormLength + 2
         }
-        append(UInt8(ascii: "\""))
+        if !written {
+            append(UInt8(ascii: "\""))
+            appendASCII(Timestamp.format(value))
+            append(UInt8(ascii: "\""))
+        }
         needsComma = true
     }
 
@@ -172,58 +170,35 @@ public struct JSONWriter: ~Copyable {
         if needsComma { append(UInt8(ascii: ",")) }
     }
 
-    /// Makes room for `extra` more bytes.
-    private mutating func reserve(_ extra: Int) {
-        guard count + extra > capacity else { return }
-        let newCapacity = Swift.max(capacity * 2, count + extra)
-        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        grown.update(from: base, count: count)
-        base.deallocate()
-        base = grown
-        capacity = newCapacity
-    }
-
-    /// Appends a byte there is room for.
-    private mutating func put(_ byte: UInt8) {
-        base[count] = byte
-        count += 1
-    }
-
     private mutating func append(_ byte: UInt8) {
-        reserve(1)
-        put(byte)
+        out.append(byte)
     }
 
     private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        reserve(bytes.count)
-        (base + count).update(from: source, count: bytes.count)
-        count += bytes.count
+        out.append(bytes)
     }
 
     private mutating func appendASCII(_ text: String) {
-        var text = text
-        text.withUTF8 { append($0) }
+        out.append(utf8: text)
     }
 
     private mutating func appendEscaped(_ byte: UInt8) {
-        reserve(6)
-        put(UInt8(ascii: "\\"))
+        append(UInt8(ascii: "\\"))
         switch byte {
-        case UInt8(ascii: "\""): put(UInt8(ascii: "\""))
-        case UInt8(ascii: "\\"): put(UInt8(ascii: "\\"))
-        case 0x0A: put(UInt8(ascii: "n"))
-        case 0x0D: put(UInt8(ascii: "r"))
-        case 0x09: put(UInt8(ascii: "t"))
-        case 0x08: put(UInt8(ascii: "b"))
-        case 0x0C: put(UInt8(ascii: "f"))
+        case UInt8(ascii: "\""): append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"): append(UInt8(ascii: "\\"))
+        case 0x0A: append(UInt8(ascii: "n"))
+        case 0x0D: append(UInt8(ascii: "r"))
+        case 0x09: append(UInt8(ascii: "t"))
+        case 0x08: append(UInt8(ascii: "b"))
+        case 0x0C: append(UInt8(ascii: "f"))
         default:
             let hex: StaticString = "0123456789abcdef"
-            put(UInt8(ascii: "u"))
-            put(UInt8(ascii: "0"))
-            put(UInt8(ascii: "0"))
-            put(hex.utf8Start[Int(byte >> 4)])
-            put(hex.utf8Start[Int(byte & 0x0F)])
+            append(UInt8(ascii: "u"))
+            append(UInt8(ascii: "0"))
+            append(UInt8(ascii: "0"))
+            append(hex.utf8Start[Int(byte >> 4)])
+            append(hex.utf8Start[Int(byte & 0x0F)])
         }
     }
 }
