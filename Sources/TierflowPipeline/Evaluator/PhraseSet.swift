@@ -1,62 +1,51 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-import TierflowCore
-
-/// Byte phrases to look for in a text, grouped by their first byte: one `memchr` pass per distinct first byte
-/// finds them all, where searching for each phrase on its own passed over the text once per phrase.
+/// Byte phrases to look for in a text, found in one pass over it: a table says which phrases start with each
+/// byte, and a candidate is compared only when its second byte matches too. Searching for each phrase on its
+/// own passed over the text once per phrase.
 struct PhraseSet: Sendable {
-    private struct Group: Sendable {
-        var first: UInt8
-        var phrases: [[UInt8]]
-        /// Each phrase's second byte, or 0x100 when it has none: most candidates fail on it, cheaply.
-        var seconds: [UInt16] = []
-    }
+    /// The phrases, concatenated, ordered by first byte.
+    private let bytes: [UInt8]
+    /// Where each phrase starts in `bytes`, and one more entry for the end of the last.
+    private let bounds: [Int]
+    /// Each phrase's second byte, or 0x100 when it has none.
+    private let seconds: [UInt16]
+    /// For each first byte, the range of phrase indices that start with it (empty for most bytes).
+    private let byFirstByte: [Range<Int>]
+    /// Empty phrases occur in every text.
+    private let emptyPhrases: Int
 
-    private let groups: [Group]
-
-    /// The phrases as given, at most 64 sharing a first byte; an empty phrase occurs in every text.
     init(_ phrases: [[UInt8]]) {
-        var groups: [Group] = []
-        for phrase in phrases {
-            let first = phrase.first ?? 0
-            if let index = groups.firstIndex(where: { $0.first == first }) {
-                groups[index].phrases.append(phrase)
-            } else {
-                groups.append(Group(first: first, phrases: [phrase]))
-            }
+        let ordered = phrases.filter { !$0.isEmpty }.sorted { $0[0] < $1[0] }
+        emptyPhrases = phrases.count - ordered.count
+        bytes = ordered.flatMap { $0 }
+        var bounds = [0]
+        for phrase in ordered { bounds.append(bounds[bounds.count - 1] + phrase.count) }
+        self.bounds = bounds
+        seconds = ordered.map { $0.count > 1 ? UInt16($0[1]) : 0x100 }
+        byFirstByte = (0...255).map { byte in
+            let first = ordered.firstIndex { $0[0] == byte } ?? ordered.count
+            let end = ordered.lastIndex { $0[0] == byte }.map { $0 + 1 } ?? first
+            return first..<end
         }
-        precondition(groups.allSatisfy { $0.phrases.count <= 64 }, "at most 64 phrases per first byte")
-        for index in groups.indices {
-            groups[index].seconds = groups[index].phrases.map { $0.count > 1 ? UInt16($0[1]) : 0x100 }
-        }
-        self.groups = groups
     }
 
     /// How many of the phrases occur in `text` (each counted once, however often it occurs).
     func countOccurring(in text: UnsafeBufferPointer<UInt8>) -> Int {
-        guard let base = text.baseAddress else { return groups.reduce(0) { $0 + $1.phrases.filter(\.isEmpty).count } }
-        var total = 0
-        for group in groups {
-            var found: UInt64 = 0
-            for (index, phrase) in group.phrases.enumerated() where phrase.isEmpty { found |= 1 << index }
-            let all: UInt64 = group.phrases.count == 64 ? .max : (1 << group.phrases.count) - 1
-            var offset = 0
-            group.seconds.withUnsafeBufferPointer { seconds in
-                while found != all, let position = ByteSearch.firstIndex(of: group.first, in: text, from: offset) {
-                    let second = position + 1 < text.count ? UInt16(text[position + 1]) : 0x200
-                    for index in 0..<seconds.count where found & (1 << index) == 0 && (seconds[index] == second || seconds[index] == 0x100) {
-                        let phrase = group.phrases[index]
-                        guard position + phrase.count <= text.count else { continue }
-                        let equal = phrase.withUnsafeBufferPointer { memcmp(base + position, $0.baseAddress!, phrase.count) == 0 }
-                        if equal { found |= 1 << index }
-                    }
-                    offset = position + 1
+        var found = [Bool](repeating: false, count: seconds.count)
+        var total = emptyPhrases
+        for position in 0..<text.count {
+            let candidates = byFirstByte[Int(text[position])]
+            guard !candidates.isEmpty else { continue }
+            let second = position + 1 < text.count ? UInt16(text[position + 1]) : 0x200
+            for phrase in candidates where !found[phrase] && (seconds[phrase] == second || seconds[phrase] == 0x100) {
+                let length = bounds[phrase + 1] - bounds[phrase]
+                guard position + length <= text.count else { continue }
+                var offset = 2
+                while offset < length, text[position + offset] == bytes[bounds[phrase] + offset] { offset += 1 }
+                if offset >= length {
+                    found[phrase] = true
+                    total += 1
                 }
             }
-            total += found.nonzeroBitCount
         }
         return total
     }
