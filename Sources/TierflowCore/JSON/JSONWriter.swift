@@ -100,9 +100,9 @@ public struct JSONWriter: ~Copyable {
             var magnitude = value.magnitude
             var digits = 1
             var scale: UInt = 10
-            while digits < 20, magnitude >= scale {
+            while digits < 19, magnitude >= scale {  // an Int has at most 19 digits
                 digits += 1
-                if digits < 20 { scale &*= 10 }
+                scale &*= 10
             }
             for position in stride(from: sign + digits - 1, through: sign, by: -1) {
                 target[position] = UInt8(truncatingIfNeeded: 0x30 + magnitude % 10)
