@@ -111,7 +111,7 @@ struct JSONPrimitivesTests {
             bytes.withUnsafeBufferPointer { buffer in
                 let expected = (start..<count).first { buffer[$0] < 0x20 || buffer[$0] == 0x22 || buffer[$0] == 0x5C }
                 #expect(JSONStringBytes.firstSpecial(in: buffer, from: start) == expected, "\(bytes) from \(start)")
-                #expect(JSONStringBytes.isASCII(buffer) == bytes.allSatisfy { $0 < 0x80 })
+                #expect(ByteSearch.endOfASCII(in: buffer, from: start) == (start..<count).first { buffer[$0] >= 0x80 } ?? count)
             }
         }
     }

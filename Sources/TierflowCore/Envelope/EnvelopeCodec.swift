@@ -152,7 +152,7 @@ public struct EnvelopeCodec: Sendable {
         while index < count {
             let byte = bytes[index]
             if byte < 0x80 {
-                index = Self.endOfASCII(bytes, from: index + 1)
+                index = bytes.withUnsafeBufferPointer { ByteSearch.endOfASCII(in: $0, from: index + 1) }
                 continue
             }
             let length: Int
@@ -174,18 +174,6 @@ public struct EnvelopeCodec: Sendable {
             index += length
         }
         return nil
-    }
-
-    /// The index of the first byte at or after `start` that is not ASCII, reading eight bytes at a time.
-    private static func endOfASCII(_ bytes: [UInt8], from start: Int) -> Int {
-        bytes.withUnsafeBytes { raw in
-            var index = start
-            while index + 8 <= raw.count, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                index += 8
-            }
-            while index < raw.count, raw[index] < 0x80 { index += 1 }
-            return index
-        }
     }
 
     private static func escapedNulOffset(_ bytes: [UInt8]) -> Int? {

@@ -11,7 +11,7 @@ public struct JSONKey {
 
     init(raw: UnsafeBufferPointer<UInt8>) {
         self.raw = raw
-        isPlainASCII = JSONStringBytes.isASCII(raw)
+        isPlainASCII = ByteSearch.endOfASCII(in: raw) == raw.count
         unescaped = nil
     }
 

@@ -23,22 +23,6 @@ enum JSONStringBytes {
         return nil
     }
 
-    /// Whether every byte is below 0x80.
-    static func isASCII(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        var index = 0
-        if let raw = UnsafeRawPointer(utf8.baseAddress) {
-            while index + 8 <= utf8.count {
-                guard raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & highs == 0 else { return false }
-                index += 8
-            }
-        }
-        while index < utf8.count {
-            guard utf8[index] < 0x80 else { return false }
-            index += 1
-        }
-        return true
-    }
-
     /// Whether any byte of `word` is below 0x20, `"` or `\`. Each test is the classic "has a byte below n"
     /// (a zero byte after XOR for equality): exact as to whether there is one, though not as to where.
     private static func hasSpecial(_ word: UInt64) -> Bool {

@@ -30,6 +30,19 @@ public enum ByteSearch {
         return UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
     }
 
+    /// The index of the first byte at or after `start` that is not ASCII (`bytes.count` when there is none),
+    /// reading eight bytes at a time.
+    public static func endOfASCII(in bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0) -> Int {
+        var index = start
+        if let raw = UnsafeRawPointer(bytes.baseAddress) {
+            while index + 8 <= bytes.count, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+            }
+        }
+        while index < bytes.count, bytes[index] < 0x80 { index += 1 }
+        return index
+    }
+
     /// The index of the first `byte` in `bytes` (`memchr`), or nil.
     public static func firstIndex(of byte: UInt8, in bytes: [UInt8]) -> Int? {
         bytes.withUnsafeBufferPointer { firstIndex(of: byte, in: $0) }
